@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// The earshot command: parses argv, runs one command, prints, and sets the exit status.
+import { Command, CommanderError } from 'commander';
+import { EarshotError, USAGE_ERROR_CODES } from '../errors.js';
+import { servicesCommand } from './commands/services.js';
+import { ExitCode } from './exit-codes.js';
+import { VERSION } from './version.js';
+
+function buildProgram(): Command {
+  const program = new Command('earshot')
+    .version(VERSION, '-V, --version', 'print the version and exit')
+    .description(
+      'Which ports are listening on this host, who owns each one, and is anything listening that ' +
+        'should not be, or hiding? earshot scans from the network side, reads the kernel socket ' +
+        'tables from /proc, and reconciles the two.',
+    )
+    .helpOption('-h, --help', 'show help for earshot or a command')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  earshot services 834            which service is registered for port 834?
+  earshot services ssh            which port does ssh use?
+
+Exit status: 0 ok, 1 warnings (verify) or differences (diff), 2 critical findings,
+64 usage error, 70 internal error, 130 interrupted.`,
+    );
+  program.addCommand(servicesCommand());
+  return program;
+}
+
+/** Runs earshot with `argv` (without node and script) and returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  for (const command of program.commands) command.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
+      if (error.code === 'commander.help') return ExitCode.ok;
+      return ExitCode.usage;
+    }
+    if (error instanceof EarshotError) {
+      process.stderr.write(`earshot: ${error.message}\n`);
+      return USAGE_ERROR_CODES.has(error.code) ? ExitCode.usage : ExitCode.software;
+    }
+    process.stderr.write(
+      `earshot: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return ExitCode.software;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

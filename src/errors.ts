@@ -1,0 +1,52 @@
+// The one error type earshot throws: a stable `code` to match on, a message that names the input
+// and the fix, and the underlying error as `cause`.
+
+/** Every error code earshot can raise; callers and tests match on these, never on messages. */
+export type EarshotErrorCode =
+  | 'ERR_TARGET_SPEC'
+  | 'ERR_TARGET_RESOLVE'
+  | 'ERR_TARGET_FILE'
+  | 'ERR_PORT_SPEC'
+  | 'ERR_OPTION'
+  | 'ERR_PROC_READ'
+  | 'ERR_CATALOG_READ'
+  | 'ERR_BASELINE'
+  | 'ERR_REPORT_READ'
+  | 'ERR_RPC'
+  | 'ERR_RESOURCE';
+
+/** Codes that mean the user's input was wrong (exit status 64, EX_USAGE). */
+export const USAGE_ERROR_CODES: ReadonlySet<EarshotErrorCode> = new Set([
+  'ERR_TARGET_SPEC',
+  'ERR_TARGET_RESOLVE',
+  'ERR_TARGET_FILE',
+  'ERR_PORT_SPEC',
+  'ERR_OPTION',
+  'ERR_BASELINE',
+  'ERR_REPORT_READ',
+]);
+
+/** An earshot failure with a stable code and an actionable message. */
+export class EarshotError extends Error {
+  readonly code: EarshotErrorCode;
+
+  constructor(code: EarshotErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EarshotError';
+    this.code = code;
+  }
+}
+
+/** True when `error` is an EarshotError, optionally with the given code. */
+export function isEarshotError(error: unknown, code?: EarshotErrorCode): error is EarshotError {
+  return error instanceof EarshotError && (code === undefined || error.code === code);
+}
+
+/** The errno code (`ENOENT`, `EACCES`, ...) of a Node system error, if it has one. */
+export function errnoCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}

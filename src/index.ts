@@ -1,0 +1,27 @@
+// earshot's library surface: every public export is named here, and package.json "exports" points
+// here alone.
+
+export {
+  createRpcProgramCatalog,
+  loadRpcProgramCatalog,
+  parseEtcRpc,
+  type RpcProgramCatalog,
+  type RpcProgramEntry,
+} from './catalog/rpc-programs.js';
+export {
+  createServiceCatalog,
+  loadServiceCatalog,
+  parseEtcServices,
+  type ServiceCatalog,
+  type ServiceCatalogOptions,
+  type ServiceEntry,
+} from './catalog/services.js';
+export {
+  EarshotError,
+  type EarshotErrorCode,
+  errnoCode,
+  isEarshotError,
+  USAGE_ERROR_CODES,
+} from './errors.js';
+export type * from './model.js';
+export { escapeForTerminal } from './report/terminal-escape.js';

@@ -1,0 +1,35 @@
+// A test peer: listens on the endpoints given as arguments and prints "ready" once all are bound.
+// Endpoint syntax: tcp:127.0.0.1:22, tcp:[::1]:8080, tcp6only:[::]:9000, udp:127.0.0.1:53.
+// It accepts TCP connections and closes them; UDP datagrams are echoed back.
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+
+const parse = (spec: string) => {
+  const match = /^(tcp|tcp6only|udp|udpsilent):\[?([^\]]*?)\]?:(\d+)$/.exec(spec);
+  if (!match) throw new Error(`bad endpoint ${spec}`);
+  return { kind: match[1]!, host: match[2]!, port: Number(match[3]) };
+};
+
+await Promise.all(
+  process.argv.slice(2).map(
+    (spec) =>
+      new Promise<void>((resolve, reject) => {
+        const { kind, host, port } = parse(spec);
+        if (kind === 'udp' || kind === 'udpsilent') {
+          const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', ipv6Only: true });
+          if (kind === 'udp')
+            socket.on('message', (message, peer) => socket.send(message, peer.port, peer.address));
+          socket.once('error', reject);
+          socket.bind(port, host, () => resolve());
+          return;
+        }
+        const server = createServer((connection) => {
+          connection.on('error', () => undefined);
+          connection.end();
+        });
+        server.once('error', reject);
+        server.listen({ host, port, ipv6Only: kind === 'tcp6only' }, () => resolve());
+      }),
+  ),
+);
+process.stdout.write('ready\n');
