@@ -16,11 +16,14 @@ function giveUp(reason, output = '') {
   mkdirSync(buildDir, { recursive: true });
   rmSync(addon, { force: true });
   writeFileSync(errorFile, `${reason}\n${output.split('\n').slice(-40).join('\n')}\n`);
-  process.stderr.write(`earshot: bind witness unavailable: ${reason}. The install goes on without it.\n`);
+  process.stderr.write(
+    `earshot: bind witness unavailable: native addon not built: ${reason}. The install goes on without it.\n`,
+  );
   process.exit(0);
 }
 
-if (process.env.EARSHOT_SKIP_NATIVE === '1') giveUp('native build skipped (EARSHOT_SKIP_NATIVE=1)');
+if (process.env.EARSHOT_SKIP_NATIVE === '1')
+  giveUp('skipped because EARSHOT_SKIP_NATIVE=1; run "npm rebuild" to build it');
 
 // npm runs scripts with its own node-gyp on PATH and in npm_config_node_gyp; outside npm, use the
 // copy bundled with npm next to this node.
@@ -45,19 +48,20 @@ if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node'
 
 const build = spawnSync(command, args, { cwd: root, encoding: 'utf8', timeout: 300_000 });
 const output = `${build.stdout ?? ''}${build.stderr ?? ''}`;
-if (build.error) giveUp(`node-gyp could not run (${build.error.code ?? build.error.message})`, output);
+if (build.error)
+  giveUp(`node-gyp could not run (${build.error.code ?? build.error.message}); run "npm rebuild"`, output);
 if (build.status !== 0) {
   const compilerMissing =
     /not found|ENOENT|No such file/.test(output) && /\b(cc|gcc|make|c\+\+)\b/.test(output);
   giveUp(
     compilerMissing
-      ? 'native addon not built: no C compiler or make (apt-get install build-essential, then npm rebuild)'
-      : `native addon not built: node-gyp failed with status ${build.status} (see ${errorFile})`,
+      ? 'no C compiler or make (apt-get install build-essential, then run "npm rebuild")'
+      : `node-gyp failed with status ${build.status} (see ${errorFile}, then run "npm rebuild")`,
     output,
   );
 }
 
 // Load it once, the way earshot will, so a broken binary is reported now and not at the first scan.
 const check = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(addon)})`], { encoding: 'utf8' });
-if (check.status !== 0) giveUp('native addon built but does not load', `${check.stderr}`);
+if (check.status !== 0) giveUp('it built but does not load; run "npm rebuild"', `${check.stderr}`);
 rmSync(errorFile, { force: true });

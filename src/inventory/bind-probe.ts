@@ -98,9 +98,7 @@ function loadAddon(path: string): NativeAddon | string {
       } catch {
         // No record of a failed build: the install step never ran (npm install --ignore-scripts).
       }
-      loaded =
-        'native addon not built (run "npm rebuild" with a C compiler: apt-get install build-essential)' +
-        (buildSaid ? `; the last build said: ${buildSaid}` : '');
+      loaded = `native addon not built: ${buildSaid || 'run "npm rebuild" with a C compiler (apt-get install build-essential)'}`;
     } else {
       loaded = `native addon does not load (${error instanceof Error ? error.message : String(error)}); run "npm rebuild"`;
     }

@@ -163,7 +163,7 @@ describe('probeBoundPorts in namespaces', { skip: skipUnlessRoot }, () => {
       assert.equal(tcpResult.method, 'none');
       assert.match(
         tcpResult.unavailableReason ?? '',
-        /^native addon not built \(run "npm rebuild" with a C compiler/,
+        /^native addon not built: run "npm rebuild" with a C compiler/,
       );
       assert.deepEqual(tcpResult.inUse, []);
       for (const [family, port] of [
