@@ -159,8 +159,17 @@ export async function dumpPortmapper(query: PortmapperQuery): Promise<Portmapper
     );
   }
   const programs = query.rpcPrograms ?? (await loadRpcProgramCatalog());
-  const deadline = AbortSignal.timeout(timeoutMs);
-  const signal = query.signal ? AbortSignal.any([query.signal, deadline]) : deadline;
+  // One controller for the caller's signal and the deadline (AbortSignal.any needs Node 20.3).
+  const controller = new AbortController();
+  const { signal } = controller;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error(`no answer within ${timeoutMs} ms`));
+  }, timeoutMs);
+  const onAbort = () => controller.abort(query.signal?.reason);
+  query.signal?.addEventListener('abort', onAbort, { once: true });
+  if (query.signal?.aborted) onAbort();
   const rejected: string[] = [];
   try {
     for (const version of versions) {
@@ -181,15 +190,20 @@ export async function dumpPortmapper(query: PortmapperQuery): Promise<Portmapper
     throw new EarshotError('ERR_RPC', `it rejected every version asked: ${rejected.join(', ')}`);
   } catch (error) {
     if (query.signal?.aborted) throw query.signal.reason;
-    const why = deadline.aborted
+    const why = timedOut
       ? `no answer within ${timeoutMs} ms`
       : isEarshotError(error)
         ? error.message
         : String(error);
     const code = isEarshotError(error, 'ERR_TARGET_RESOLVE') ? 'ERR_TARGET_RESOLVE' : 'ERR_RPC';
-    const silent = deadline.aborted || /connection refused/.test(why);
+    const silent = timedOut || /connection refused/.test(why);
     const hint = silent ? '; is rpcbind running there, on that port?' : '.';
-    throw new EarshotError(code, `Portmapper query to ${where} failed: ${why}${hint}`, { cause: error });
+    // The socket error itself as the cause, so callers can test errnoCode(error.cause) === 'ECONNREFUSED'.
+    const cause = isEarshotError(error) && error.cause !== undefined ? error.cause : error;
+    throw new EarshotError(code, `Portmapper query to ${where} failed: ${why}${hint}`, { cause });
+  } finally {
+    clearTimeout(timer);
+    query.signal?.removeEventListener('abort', onAbort);
   }
 }
 

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { createRpcProgramCatalog } from '../../src/catalog/rpc-programs.js';
-import { isEarshotError } from '../../src/errors.js';
+import { errnoCode, isEarshotError } from '../../src/errors.js';
 import { frameRecord, RecordReader } from '../../src/scan/onc-rpc.js';
 import { dumpPortmapper, queryPortmapper } from '../../src/scan/portmapper.js';
 import { XdrReader, XdrWriter } from '../../src/scan/xdr.js';
@@ -204,11 +204,9 @@ describe('queryPortmapper', () => {
       () => undefined,
       async (free) => free,
     );
-    await expectRpcError(
-      queryPortmapper({ address: '127.0.0.1', port, rpcPrograms: programs }),
-      /connection refused; is rpcbind running there/,
-      2000,
-    );
+    const query = queryPortmapper({ address: '127.0.0.1', port, rpcPrograms: programs });
+    await expectRpcError(query, /connection refused; is rpcbind running there/, 2000);
+    await query.catch((error: Error) => assert.equal(errnoCode(error.cause), 'ECONNREFUSED'));
   });
 
   it('rethrows the caller’s abort reason, quickly', async () => {
