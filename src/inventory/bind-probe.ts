@@ -13,6 +13,12 @@
 //   without SO_REUSEADDR still conflict in any state: an outgoing client connection (or its
 //   TIME_WAIT) makes its ephemeral local port "in use". Such sockets are listed in /proc/net/tcp in
 //   that state, so a reconciler must count a table entry in *any* state as explaining a port.
+// - A TCP socket that is bound but neither listening nor connected is in no /proc/net/tcp line (the
+//   file lists the listening and established hashes only), yet without SO_REUSEADDR it makes its
+//   port "in use": a program between bind() and listen()/connect(), or holding a port in reserve.
+//   With SO_REUSEADDR such a socket does not conflict with the probe and stays unseen.
+// - Any port can be taken or freed between two reads: a caller should probe the ports found in use
+//   a second time, and read /proc in between, before calling one hidden.
 // - UDP probes do not set SO_REUSEADDR: for UDP it would let the probe share the port with any
 //   socket that set it too (avahi, DHCP clients do), hiding them. UDP has no TIME_WAIT.
 // - IPv4 probe: conflicts with IPv4 sockets and with dual-stack IPv6 wildcard (::) sockets; not with

@@ -135,6 +135,26 @@ describe('probeBoundPorts in namespaces', { skip: skipUnlessRoot }, () => {
     });
   });
 
+  it('a TCP socket bound but never listening: in use without SO_REUSEADDR, yet in no /proc/net/tcp', async () => {
+    const [plain, reusing] = randomPorts(2) as [number, number];
+    await withNetns('bind-only', async (ns) => {
+      // Node cannot bind TCP without listening; Python's socket module can.
+      const holder = ns.spawn('python3', [
+        '-c',
+        `import socket, time
+a = socket.socket(); a.bind(('0.0.0.0', ${plain}))
+b = socket.socket(); b.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); b.bind(('0.0.0.0', ${reusing}))
+print('ready', flush=True)
+time.sleep(60)`,
+      ]);
+      await waitForLine(holder, /^ready$/m, 10_000);
+      const table = await ns.execOk('cat', ['/proc/net/tcp']);
+      assert.equal(table.trim().split('\n').length, 1, 'only the header line');
+      const result = await probeIn(ns, { protocol: 'tcp', family: 'ipv4', ports: [plain, reusing] });
+      assert.deepEqual(result.inUse, [plain]);
+    });
+  });
+
   it('as a non-root user, ports below 1024 are unknown (EACCES), not free', async () => {
     const [port] = randomPorts(1) as [number];
     await withNetns('bind-user', async (ns) => {
