@@ -23,5 +23,19 @@ export {
   isEarshotError,
   USAGE_ERROR_CODES,
 } from './errors.js';
+export {
+  type BindProbeMethod,
+  type BindProbeOptions,
+  type BindProbeResult,
+  probeBoundPorts,
+} from './inventory/bind-probe.js';
 export type * from './model.js';
 export { escapeForTerminal } from './report/terminal-escape.js';
+export {
+  dumpPortmapper,
+  type PortmapperDump,
+  type PortmapperQuery,
+  type PortmapperVersion,
+  parseUniversalAddress,
+  queryPortmapper,
+} from './scan/portmapper.js';
