@@ -25,3 +25,12 @@ export {
 } from './errors.js';
 export type * from './model.js';
 export { escapeForTerminal } from './report/terminal-escape.js';
+export { defaultTcpPorts, formatPortSpec, parsePortSpec } from './scan/ports.js';
+export {
+  type PreparedTargets,
+  type PrepareTargetsOptions,
+  prepareTargets,
+  type ScanTarget,
+  type TargetResolver,
+  type TargetSpec,
+} from './scan/targets.js';
