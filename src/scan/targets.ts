@@ -149,7 +149,8 @@ async function resolveNames(
 interface Resolved {
   product: AddressProduct;
   zone: string | null;
-  hostname: string | null;
+  /** The name the user gave and the one address it resolved to (a "name/24" names only that one). */
+  named: { hostname: string; address: string } | null;
 }
 
 function toResolved(
@@ -158,14 +159,14 @@ function toResolved(
   names: Map<string, { address: string; family: AddressFamily }[]>,
   allAddresses: boolean,
 ): Resolved[] {
-  if (parsed.kind === 'addresses') return [{ product: parsed.product, zone: parsed.zone, hostname: null }];
+  if (parsed.kind === 'addresses') return [{ product: parsed.product, zone: parsed.zone, named: null }];
   const found = names.get(parsed.name.toLowerCase())!;
   // nmap scans the first address a name resolves to; an exclusion covers all of them.
   return (allAddresses ? found : found.slice(0, 1)).map(({ address, family }) => {
     const ip = ipaddr.parse(address);
     const values = ip.kind() === 'ipv4' ? (ip as ipaddr.IPv4).octets : (ip as ipaddr.IPv6).parts;
     const product = prefixResolved(token, family, singleProduct(family, values), parsed.prefix);
-    return { product, zone: null, hostname: parsed.name };
+    return { product, zone: null, named: { hostname: parsed.name, address: formatAddress(family, values) } };
   });
 }
 
@@ -234,7 +235,12 @@ function buildTargets(targets: Resolved[], excluded: AddressProduct[]): Prepared
   const isExcluded = (product: AddressProduct, values: number[]): boolean =>
     excluded.some((entry) => entry.family === product.family && productContains(entry, values));
 
-  for (const { product, zone, hostname } of targets) {
+  for (const { product, zone, named } of targets) {
+    if (named !== null) {
+      const known = hostnames.get(named.address) ?? [];
+      if (!known.includes(named.hostname)) known.push(named.hostname);
+      hostnames.set(named.address, known);
+    }
     const values = singleValues(product);
     if (values === null) {
       const removed = [...excluded, ...earlierRanges, ...earlierSingles];
@@ -244,11 +250,6 @@ function buildTargets(targets: Resolved[], excluded: AddressProduct[]): Prepared
       continue;
     }
     const address = formatAddress(product.family, values, zone);
-    if (hostname !== null) {
-      const known = hostnames.get(address) ?? [];
-      if (!known.includes(hostname)) known.push(hostname);
-      hostnames.set(address, known);
-    }
     if (seenSingles.has(address) || isExcluded(product, values)) continue;
     seenSingles.add(address);
     if (zone === null) {

@@ -38,6 +38,8 @@ export async function run(
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
+  // A child that exits without reading its input makes the write fail with EPIPE; that is no error.
+  child.stdin.on('error', () => {});
   child.stdin.end(options.input ?? '');
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
   try {
