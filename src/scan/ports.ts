@@ -7,7 +7,7 @@ const MAX_PORT = 65535;
 const portSpecError = (spec: string, why: string): EarshotError =>
   new EarshotError('ERR_PORT_SPEC', `Invalid port spec ${JSON.stringify(spec)}: ${why}`);
 
-/** Reads one port number of a spec item; `what` names the item in errors. */
+/** Reads one port number of a spec item; errors quote the whole `spec`. */
 function readPort(text: string, spec: string, allowZero: boolean): number {
   if (!/^\d+$/.test(text)) {
     const hint = /^[a-z][\w-]*$/i.test(text)

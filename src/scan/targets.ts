@@ -232,8 +232,17 @@ function buildTargets(targets: Resolved[], excluded: AddressProduct[]): Prepared
   const seenSingles = new Set<string>();
   const earlierSingles: AddressProduct[] = [];
   const earlierRanges: AddressProduct[] = [];
+  // Long exclude lists are mostly single addresses: a set answers for them in constant time.
+  const excludedSingles = new Set<string>();
+  const excludedRanges: AddressProduct[] = [];
+  for (const entry of excluded) {
+    const values = singleValues(entry);
+    if (values === null) excludedRanges.push(entry);
+    else excludedSingles.add(formatAddress(entry.family, values));
+  }
   const isExcluded = (product: AddressProduct, values: number[]): boolean =>
-    excluded.some((entry) => entry.family === product.family && productContains(entry, values));
+    excludedSingles.has(formatAddress(product.family, values)) ||
+    excludedRanges.some((entry) => entry.family === product.family && productContains(entry, values));
 
   for (const { product, zone, named } of targets) {
     if (named !== null) {
