@@ -7,6 +7,8 @@ import {
   type AddressProduct,
   ProductDifference,
   productContains,
+  productSpan,
+  SpanIndex,
   singleProduct,
   singleValues,
 } from './address-set.js';
@@ -142,42 +144,40 @@ export async function prepareTargets(
 function buildTargets(targets: Resolved[], excluded: AddressProduct[]): PreparedTargets {
   const hostnames = new Map<string, string[]>();
   const blocks: Block[] = [];
-  const seenSingles = new Set<string>();
-  const earlierSingles: AddressProduct[] = [];
-  const earlierRanges: AddressProduct[] = [];
-  // Long exclude lists are mostly single addresses: a set answers for them in constant time.
-  const excludedSingles = new Set<string>();
-  const excludedRanges: AddressProduct[] = [];
-  for (const entry of excluded) {
-    const values = singleValues(entry);
-    if (values === null) excludedRanges.push(entry);
-    else excludedSingles.add(formatAddress(entry.family, values));
-  }
-  const isExcluded = (product: AddressProduct, values: number[]): boolean =>
-    excludedSingles.has(formatAddress(product.family, values)) ||
-    excludedRanges.some((entry) => entry.family === product.family && productContains(entry, values));
+  // Excluded products carry order -1; a target sees only the targets given before it.
+  const index = new SpanIndex<{ product: AddressProduct; order: number }>([
+    ...excluded.map((product) => ({ ...productSpan(product), item: { product, order: -1 } })),
+    ...targets.flatMap(({ product, zone }, order) =>
+      zone === null ? [{ ...productSpan(product), item: { product, order } }] : [],
+    ),
+  ]);
+  const seenZoned = new Set<string>();
 
-  for (const { product, zone, named } of targets) {
+  for (const [order, { product, zone, named }] of targets.entries()) {
     if (named !== null) {
       const known = hostnames.get(named.address) ?? [];
       if (!known.includes(named.hostname)) known.push(named.hostname);
       hostnames.set(named.address, known);
     }
+    const span = productSpan(product);
+    const before = index
+      .query(span.lo, span.hi)
+      .filter((entry) => entry.order < order && (zone === null || entry.order === -1));
     const values = singleValues(product);
     if (values === null) {
-      const removed = [...excluded, ...earlierRanges, ...earlierSingles];
-      const difference = new ProductDifference(product, removed);
-      earlierRanges.push(product);
+      const difference = new ProductDifference(
+        product,
+        before.map((entry) => entry.product),
+      );
       if (difference.size > 0n) blocks.push({ kind: 'range', family: product.family, difference });
       continue;
     }
+    // A single address is dropped when excluded, or when an earlier target already holds it.
+    if (before.some((entry) => productContains(entry.product, values))) continue;
     const address = formatAddress(product.family, values, zone);
-    if (seenSingles.has(address) || isExcluded(product, values)) continue;
-    seenSingles.add(address);
-    if (zone === null) {
-      if (earlierRanges.some((range) => range.family === product.family && productContains(range, values)))
-        continue;
-      earlierSingles.push(product);
+    if (zone !== null) {
+      if (seenZoned.has(address)) continue;
+      seenZoned.add(address);
     }
     blocks.push({ kind: 'single', target: { address, family: product.family, hostnames: [] } });
   }
