@@ -39,3 +39,12 @@ export {
   parseUniversalAddress,
   queryPortmapper,
 } from './scan/portmapper.js';
+export { defaultTcpPorts, formatPortSpec, parsePortSpec } from './scan/ports.js';
+export {
+  type PreparedTargets,
+  type PrepareTargetsOptions,
+  prepareTargets,
+  type ScanTarget,
+  type TargetResolver,
+  type TargetSpec,
+} from './scan/targets.js';
