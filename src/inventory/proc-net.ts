@@ -1,0 +1,193 @@
+// Parses the kernel's socket tables, /proc/net/{tcp,tcp6,udp,udp6}, into Socket entries.
+// Format: kernel Documentation/networking/proc_net_tcp.rst and net/ipv4/tcp_ipv4.c (get_tcp4_sock).
+import { endianness } from 'node:os';
+import type { AddressFamily, InventoryWarning, Protocol, Socket, SocketState } from '../model.js';
+
+/** One of the four tables: which protocol and family its lines describe. */
+export interface ProcNetTable {
+  protocol: Protocol;
+  family: AddressFamily;
+  /** File name under net/: tcp, tcp6, udp or udp6. */
+  file: string;
+}
+
+/** The four tables, in the order earshot reads them. */
+export const PROC_NET_TABLES: readonly ProcNetTable[] = [
+  { protocol: 'tcp', family: 'ipv4', file: 'tcp' },
+  { protocol: 'tcp', family: 'ipv6', file: 'tcp6' },
+  { protocol: 'udp', family: 'ipv4', file: 'udp' },
+  { protocol: 'udp', family: 'ipv6', file: 'udp6' },
+];
+
+// include/net/tcp_states.h: the hex `st` column.
+const TCP_STATES: readonly SocketState[] = [
+  'UNKNOWN',
+  'ESTABLISHED',
+  'SYN_SENT',
+  'SYN_RECV',
+  'FIN_WAIT1',
+  'FIN_WAIT2',
+  'TIME_WAIT',
+  'CLOSE',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'LISTEN',
+  'CLOSING',
+  'NEW_SYN_RECV',
+];
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+const HEX = /^[0-9A-Fa-f]+$/;
+
+/** The kernel state name for a table's hex state, with UDP's TCP_CLOSE named UNCONN as `ss` does. */
+export function socketStateName(protocol: Protocol, code: number): SocketState {
+  if (protocol === 'udp') {
+    if (code === 7) return 'UNCONN';
+    if (code === 1) return 'ESTABLISHED';
+    return 'UNKNOWN';
+  }
+  return TCP_STATES[code] ?? 'UNKNOWN';
+}
+
+// The kernel prints each 32-bit word of an address with %08X in host byte order.
+function wordBytes(hex: string, offset: number, out: number[]): void {
+  const word = Number.parseInt(hex.slice(offset, offset + 8), 16);
+  const bytes = [(word >>> 24) & 0xff, (word >>> 16) & 0xff, (word >>> 8) & 0xff, word & 0xff];
+  out.push(...(LITTLE_ENDIAN ? bytes.reverse() : bytes));
+}
+
+/** Formats 16 bytes as an RFC 5952 IPv6 address (lower case, longest zero run as `::`). */
+export function formatIpv6(bytes: readonly number[]): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((group) => group.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+}
+
+/**
+ * Decodes a table address (8 hex digits for IPv4, 32 for IPv6) to text; a v4-mapped IPv6 address
+ * (::ffff:a.b.c.d) comes out as plain IPv4. Returns null when the text is not an address.
+ */
+export function decodeProcAddress(hex: string): string | null {
+  if ((hex.length !== 8 && hex.length !== 32) || !HEX.test(hex)) return null;
+  const bytes: number[] = [];
+  for (let offset = 0; offset < hex.length; offset += 8) wordBytes(hex, offset, bytes);
+  if (bytes.length === 4) return bytes.join('.');
+  const mapped = bytes.slice(0, 10).every((byte) => byte === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  return mapped ? bytes.slice(12).join('.') : formatIpv6(bytes);
+}
+
+function parseEndpoint(text: string | undefined): { address: string; port: number } | null {
+  if (!text) return null;
+  const colon = text.indexOf(':');
+  const portHex = text.slice(colon + 1);
+  if (colon < 0 || portHex.length !== 4 || !HEX.test(portHex)) return null;
+  const address = decodeProcAddress(text.slice(0, colon));
+  return address === null ? null : { address, port: Number.parseInt(portHex, 16) };
+}
+
+function parseHexPair(text: string | undefined): [number, number] | null {
+  const match = text === undefined ? null : /^([0-9A-Fa-f]{1,8}):([0-9A-Fa-f]{1,8})$/.exec(text);
+  return match ? [Number.parseInt(match[1]!, 16), Number.parseInt(match[2]!, 16)] : null;
+}
+
+const DECIMAL = /^\d+$/;
+
+/** What parseProcNet returns: the sockets (owners not yet filled in) and the lines it could not read. */
+export interface ProcNetParse {
+  sockets: Socket[];
+  warnings: InventoryWarning[];
+}
+
+/**
+ * Parses one table's text. `source` names the file in warnings; `netns` labels every socket.
+ * A line that is not a well-formed entry (truncated, garbled) becomes a warning with its 1-based
+ * line number; it never throws. Owners are left empty with status `none`, for the owner scan to fill.
+ */
+export function parseProcNet(
+  text: string,
+  table: Pick<ProcNetTable, 'protocol' | 'family'>,
+  source: string,
+  netns: string | null = null,
+): ProcNetParse {
+  const sockets: Socket[] = [];
+  const warnings: InventoryWarning[] = [];
+  const lines = text.split('\n');
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!;
+    if (index === 0 && /^\s*sl\s/.test(line)) continue;
+    if (line.trim() === '') continue;
+    const fields = line.trim().split(/\s+/);
+    // A bad final line without its newline was most likely cut short while being read or copied.
+    const cut = index === lines.length - 1 ? 'truncated line (no newline at the end); ' : '';
+    const bad = (why: string) =>
+      warnings.push({ source, line: index + 1, message: `${cut}${why}: ${line.trim().slice(0, 200)}` });
+    if (fields.length < 10 || !/^\d+:$/.test(fields[0]!)) {
+      bad(`malformed line (${fields.length} fields, expected at least 10)`);
+      continue;
+    }
+    const local = parseEndpoint(fields[1]);
+    const remote = parseEndpoint(fields[2]);
+    const expectedLength = table.family === 'ipv4' ? 13 : 37;
+    if (!local || !remote || fields[1]!.length !== expectedLength || fields[2]!.length !== expectedLength) {
+      bad(`malformed address for ${table.family}`);
+      continue;
+    }
+    const state = fields[3]!;
+    const queues = parseHexPair(fields[4]);
+    if (
+      !/^[0-9A-Fa-f]{2}$/.test(state) ||
+      !queues ||
+      !DECIMAL.test(fields[7]!) ||
+      !DECIMAL.test(fields[9]!)
+    ) {
+      bad('malformed state, queue, uid or inode field');
+      continue;
+    }
+    sockets.push({
+      protocol: table.protocol,
+      family: table.family,
+      state: socketStateName(table.protocol, Number.parseInt(state, 16)),
+      localAddress: local.address,
+      localPort: local.port,
+      remoteAddress: remote.address,
+      remotePort: remote.port,
+      sendQueue: queues[0],
+      receiveQueue: queues[1],
+      inode: Number(fields[9]),
+      uid: Number(fields[7]),
+      user: null,
+      netns,
+      owners: [],
+      ownerStatus: { kind: 'none', message: fields[9] === '0' ? NO_INODE : NO_OWNER },
+    });
+  }
+  return { sockets, warnings };
+}
+
+/** The status message of a socket that no process holds. */
+export const NO_OWNER = 'no owner (kernel socket)';
+
+/** The status message of a connection the kernel keeps after every process closed it (TIME_WAIT). */
+export const NO_INODE = 'no owner (closed, kernel finishing the connection)';
+
+/** True for the sockets `ss -l` lists: TCP LISTEN, and UDP that is bound but not connected. */
+export function isListening(socket: Pick<Socket, 'protocol' | 'state'>): boolean {
+  return socket.protocol === 'tcp' ? socket.state === 'LISTEN' : socket.state === 'UNCONN';
+}
