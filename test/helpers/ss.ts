@@ -66,7 +66,7 @@ export function parseSs(text: string): SsSocket[] {
 }
 
 type Comparable = Pick<
-  Socket,
+  SsSocket,
   'protocol' | 'state' | 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort'
 >;
 
