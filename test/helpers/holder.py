@@ -46,6 +46,10 @@ pids = [os.getpid()]
 for _ in range(forks):
     child = os.fork()
     if child == 0:
+        # Die with the parent (PR_SET_PDEATHSIG, SIGKILL): the test kills only the pid it started.
+        ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)
+        if os.getppid() != pids[0]:
+            os._exit(0)
         time.sleep(120)
         os._exit(0)
     pids.append(child)

@@ -38,13 +38,17 @@ function endpoint(text: string): { address: string; port: number } {
   return { address, port: port === '*' ? 0 : Number(port) };
 }
 
-/** Parses `ss -H` output with columns Netid State Recv-Q Send-Q Local Peer [Process]. */
-export function parseSs(text: string): SsSocket[] {
+/**
+ * Parses `ss -H` output with columns Netid State Recv-Q Send-Q Local Peer [Process]. ss leaves the
+ * Netid column out when one protocol is asked for (`ss -tanH`): give that protocol as `only`.
+ */
+export function parseSs(text: string, only?: 'tcp' | 'udp'): SsSocket[] {
   return text
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => {
       const fields = line.trim().split(/\s+/);
+      if (only) fields.unshift(only);
       const local = endpoint(fields[4]!);
       const remote = endpoint(fields[5]!);
       const pids = [
@@ -77,8 +81,8 @@ export function socketKey(socket: Comparable, pids: readonly number[]): string {
 }
 
 /** Keys of ss's sockets, sorted. */
-export function ssKeys(text: string): string[] {
-  return parseSs(text)
+export function ssKeys(text: string, only?: 'tcp' | 'udp'): string[] {
+  return parseSs(text, only)
     .map((socket) => socketKey(socket, socket.pids))
     .sort();
 }
