@@ -37,7 +37,6 @@ const TCP_STATES: readonly SocketState[] = [
 ];
 
 const LITTLE_ENDIAN = endianness() === 'LE';
-const HEX = /^[0-9A-Fa-f]+$/;
 
 /** The kernel state name for a table's hex state, with UDP's TCP_CLOSE named UNCONN as `ss` does. */
 export function socketStateName(protocol: Protocol, code: number): SocketState {
@@ -85,7 +84,7 @@ export function formatIpv6(bytes: readonly number[]): string {
  * (::ffff:a.b.c.d) comes out as plain IPv4. Returns null when the text is not an address.
  */
 export function decodeProcAddress(hex: string): string | null {
-  if ((hex.length !== 8 && hex.length !== 32) || !HEX.test(hex)) return null;
+  if ((hex.length !== 8 && hex.length !== 32) || !/^[0-9A-Fa-f]+$/.test(hex)) return null;
   const bytes: number[] = [];
   for (let offset = 0; offset < hex.length; offset += 8) wordBytes(hex, offset, bytes);
   if (bytes.length === 4) return bytes.join('.');
@@ -93,89 +92,111 @@ export function decodeProcAddress(hex: string): string | null {
   return mapped ? bytes.slice(12).join('.') : formatIpv6(bytes);
 }
 
-function parseEndpoint(text: string | undefined): { address: string; port: number } | null {
-  if (!text) return null;
-  const colon = text.indexOf(':');
-  const portHex = text.slice(colon + 1);
-  if (colon < 0 || portHex.length !== 4 || !HEX.test(portHex)) return null;
-  const address = decodeProcAddress(text.slice(0, colon));
-  return address === null ? null : { address, port: Number.parseInt(portHex, 16) };
-}
-
-function parseHexPair(text: string | undefined): [number, number] | null {
-  const match = text === undefined ? null : /^([0-9A-Fa-f]{1,8}):([0-9A-Fa-f]{1,8})$/.exec(text);
-  return match ? [Number.parseInt(match[1]!, 16), Number.parseInt(match[2]!, 16)] : null;
-}
-
-const DECIMAL = /^\d+$/;
-
 /** What parseProcNet returns: the sockets (owners not yet filled in) and the lines it could not read. */
 export interface ProcNetParse {
   sockets: Socket[];
   warnings: InventoryWarning[];
 }
 
+/** Options of parseProcNet. */
+export interface ProcNetParseOptions {
+  /** Labels every socket. */
+  netns?: string | null;
+  /** Keep only listening sockets (see isListening); other lines are still checked, not kept. */
+  listeningOnly?: boolean;
+}
+
+// One well-formed entry: "sl: local rem st tx:rx tr:when retrnsmt uid timeout inode ...". Matching
+// whole lines with one sticky regex keeps the work in the regex engine, fast even before the JIT
+// warms up (a CLI run is all cold code).
+function linePattern(addressDigits: number): RegExp {
+  const endpoint = `([0-9A-Fa-f]{${addressDigits}}):([0-9A-Fa-f]{4})`;
+  return new RegExp(
+    ` *\\d+: ${endpoint} ${endpoint} ([0-9A-Fa-f]{2}) ([0-9A-Fa-f]{1,8}):([0-9A-Fa-f]{1,8}) +\\S+ +\\S+ +(\\d+) +\\S+ +(\\d+)(?:[ \\t][^\\n]*)?(?:\\n|$)`,
+    'y',
+  );
+}
+
+// Says what is wrong with a line the pattern refused (the slow path, for the warning only).
+function diagnose(line: string, addressDigits: number, family: AddressFamily): string {
+  const fields = line.trim().split(/\s+/);
+  if (fields.length < 10 || !/^\d+:$/.test(fields[0]!)) {
+    return `malformed line (${fields.length} fields, expected at least 10)`;
+  }
+  const endpoint = new RegExp(`^[0-9A-Fa-f]{${addressDigits}}:[0-9A-Fa-f]{4}$`);
+  if (!endpoint.test(fields[1]!) || !endpoint.test(fields[2]!)) return `malformed address for ${family}`;
+  return 'malformed state, queue, uid or inode field';
+}
+
 /**
- * Parses one table's text. `source` names the file in warnings; `netns` labels every socket.
- * A line that is not a well-formed entry (truncated, garbled) becomes a warning with its 1-based
- * line number; it never throws. Owners are left empty with status `none`, for the owner scan to fill.
+ * Parses one table's text. `source` names the file in warnings. A line that is not a well-formed
+ * entry (truncated, garbled) becomes a warning with its 1-based line number; it never throws.
+ * Owners are left empty with status `none`, for the owner scan to fill.
  */
 export function parseProcNet(
   text: string,
   table: Pick<ProcNetTable, 'protocol' | 'family'>,
   source: string,
-  netns: string | null = null,
+  options: ProcNetParseOptions = {},
 ): ProcNetParse {
+  const netns = options.netns ?? null;
   const sockets: Socket[] = [];
   const warnings: InventoryWarning[] = [];
-  const lines = text.split('\n');
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index]!;
-    if (index === 0 && /^\s*sl\s/.test(line)) continue;
-    if (line.trim() === '') continue;
-    const fields = line.trim().split(/\s+/);
-    // A bad final line without its newline was most likely cut short while being read or copied.
-    const cut = index === lines.length - 1 ? 'truncated line (no newline at the end); ' : '';
-    const bad = (why: string) =>
-      warnings.push({ source, line: index + 1, message: `${cut}${why}: ${line.trim().slice(0, 200)}` });
-    if (fields.length < 10 || !/^\d+:$/.test(fields[0]!)) {
-      bad(`malformed line (${fields.length} fields, expected at least 10)`);
+  const addressDigits = table.family === 'ipv4' ? 8 : 32;
+  const pattern = linePattern(addressDigits);
+  const listenCode = table.protocol === 'tcp' ? 10 : 7;
+  // Thousands of connections share a handful of addresses: decode each distinct one once.
+  const addresses = new Map<string, string>();
+  const decode = (hex: string) => {
+    let address = addresses.get(hex);
+    if (address === undefined) {
+      address = decodeProcAddress(hex)!;
+      addresses.set(hex, address);
+    }
+    return address;
+  };
+  let position = 0;
+  let number = 1;
+  if (/^\s*sl\s/.test(text)) {
+    const end = text.indexOf('\n');
+    position = end < 0 ? text.length : end + 1;
+    number = 2;
+  }
+  for (; position < text.length; number++) {
+    pattern.lastIndex = position;
+    const match = pattern.exec(text);
+    if (match === null) {
+      let end = text.indexOf('\n', position);
+      // A bad final line without its newline was most likely cut short while being read or copied.
+      const cut = end < 0 ? 'truncated line (no newline at the end); ' : '';
+      if (end < 0) end = text.length;
+      const line = text.slice(position, end);
+      position = end + 1;
+      if (line.trim() === '') continue;
+      const why = diagnose(line, addressDigits, table.family);
+      warnings.push({ source, line: number, message: `${cut}${why}: ${line.trim().slice(0, 200)}` });
       continue;
     }
-    const local = parseEndpoint(fields[1]);
-    const remote = parseEndpoint(fields[2]);
-    const expectedLength = table.family === 'ipv4' ? 13 : 37;
-    if (!local || !remote || fields[1]!.length !== expectedLength || fields[2]!.length !== expectedLength) {
-      bad(`malformed address for ${table.family}`);
-      continue;
-    }
-    const state = fields[3]!;
-    const queues = parseHexPair(fields[4]);
-    if (
-      !/^[0-9A-Fa-f]{2}$/.test(state) ||
-      !queues ||
-      !DECIMAL.test(fields[7]!) ||
-      !DECIMAL.test(fields[9]!)
-    ) {
-      bad('malformed state, queue, uid or inode field');
-      continue;
-    }
+    position = pattern.lastIndex;
+    const state = Number.parseInt(match[5]!, 16);
+    if (options.listeningOnly && state !== listenCode) continue;
+    const inode = Number(match[9]);
     sockets.push({
       protocol: table.protocol,
       family: table.family,
-      state: socketStateName(table.protocol, Number.parseInt(state, 16)),
-      localAddress: local.address,
-      localPort: local.port,
-      remoteAddress: remote.address,
-      remotePort: remote.port,
-      sendQueue: queues[0],
-      receiveQueue: queues[1],
-      inode: Number(fields[9]),
-      uid: Number(fields[7]),
+      state: socketStateName(table.protocol, state),
+      localAddress: decode(match[1]!),
+      localPort: Number.parseInt(match[2]!, 16),
+      remoteAddress: decode(match[3]!),
+      remotePort: Number.parseInt(match[4]!, 16),
+      sendQueue: Number.parseInt(match[6]!, 16),
+      receiveQueue: Number.parseInt(match[7]!, 16),
+      inode,
+      uid: Number(match[8]),
       user: null,
       netns,
       owners: [],
-      ownerStatus: { kind: 'none', message: fields[9] === '0' ? NO_INODE : NO_OWNER },
+      ownerStatus: { kind: 'none', message: inode === 0 ? NO_INODE : NO_OWNER },
     });
   }
   return { sockets, warnings };

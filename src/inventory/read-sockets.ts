@@ -3,7 +3,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { EarshotError, errnoCode } from '../errors.js';
 import type { AddressFamily, Inventory, InventoryWarning, Protocol, Socket } from '../model.js';
 import { parseCgroup } from './cgroup.js';
-import { isListening, PROC_NET_TABLES, parseProcNet } from './proc-net.js';
+import { PROC_NET_TABLES, parseProcNet } from './proc-net.js';
 import { listPids, readPasswd, scanSocketOwners } from './proc-owners.js';
 
 /** Options of readSockets. */
@@ -99,14 +99,16 @@ function readTable(
   return { error: lastError };
 }
 
+const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 function compareSockets(a: Socket, b: Socket): number {
   return (
-    (a.netns ?? '').localeCompare(b.netns ?? '') ||
-    a.protocol.localeCompare(b.protocol) ||
+    order(a.netns ?? '', b.netns ?? '') ||
+    order(a.protocol, b.protocol) ||
     a.localPort - b.localPort ||
-    a.family.localeCompare(b.family) ||
-    a.localAddress.localeCompare(b.localAddress) ||
-    a.remoteAddress.localeCompare(b.remoteAddress) ||
+    order(a.family, b.family) ||
+    order(a.localAddress, b.localAddress) ||
+    order(a.remoteAddress, b.remoteAddress) ||
     a.remotePort - b.remotePort
   );
 }
@@ -146,10 +148,12 @@ export async function readSockets(options: ReadSocketsOptions = {}): Promise<Inv
         continue;
       }
       tablesRead++;
-      const parsed = parseProcNet(result.text, table, result.source, source.netns);
+      const parsed = parseProcNet(result.text, table, result.source, {
+        netns: source.netns,
+        listeningOnly: options.listeningOnly ?? false,
+      });
       warnings.push(...parsed.warnings);
       for (const socket of parsed.sockets) {
-        if (options.listeningOnly && !isListening(socket)) continue;
         if (options.allNetns) socket.container = source.container;
         sockets.push(socket);
       }
@@ -183,7 +187,7 @@ export async function readSockets(options: ReadSocketsOptions = {}): Promise<Inv
   if (deniedNamespaces > 0) {
     warnings.push({
       source: procRoot,
-      message: `${deniedNamespaces} processes' network namespaces could not be read (EACCES); namespaces only they use are missing. Run as root.`,
+      message: `${deniedNamespaces} processes' network namespaces could not be read (EACCES); namespaces only they use are missing.`,
     });
   }
   for (const socket of sockets) {

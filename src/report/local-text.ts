@@ -87,11 +87,13 @@ export function renderLocalText(inventory: Inventory, options: LocalTextOptions 
   );
   if (rows.length === 0) lines.push('(no sockets match)');
   const unknown = inventory.sockets.filter((socket) => socket.ownerStatus.kind === 'unknown').length;
-  if (!inventory.complete) {
+  if (unknown > 0) {
     lines.push(
       '',
-      `Not everything could be seen: ${unknown} socket(s) have owners hidden from this user; run as root to see every process.`,
+      `${unknown} socket(s) have owners this user may not see: run as root to see every process.`,
     );
+  } else if (!inventory.complete) {
+    lines.push('', 'Not everything could be read: see the warnings.');
   }
   return `${lines.join('\n')}\n`;
 }

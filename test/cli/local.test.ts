@@ -46,8 +46,8 @@ describe('earshot local on a captured procfs tree (--proc-root)', () => {
     const filtered = await runEarshot(['local', ...tree, '-a', '-t', '--port', '8080,9000-9100']);
     // The v4-mapped connection lives in tcp6: it is an IPv6 socket, shown with IPv4 addresses.
     assert.deepEqual(filtered.stdout.trimEnd().split('\n').slice(1).map(row), [
-      'tcp LISTEN 0 0 [::]:8080 [::]:*',
       'tcp ESTABLISHED 0 0 127.0.0.1:8080 127.0.0.1:60264',
+      'tcp LISTEN 0 0 [::]:8080 [::]:*',
       'tcp LISTEN 0 0 [::1]:9090 [::]:*',
       'tcp ESTABLISHED 0 0 [::1]:9090 [::1]:37504',
     ]);

@@ -93,14 +93,26 @@ describe('parseProcNet on a real capture', () => {
   });
 
   it('labels every socket with the namespace given', () => {
-    const { sockets } = parseProcNet(
-      read('ypbind/net/tcp'),
-      { protocol: 'tcp', family: 'ipv4' },
-      'tcp',
-      '42',
-    );
+    const { sockets } = parseProcNet(read('ypbind/net/tcp'), { protocol: 'tcp', family: 'ipv4' }, 'tcp', {
+      netns: '42',
+    });
     assert.ok(sockets.length > 0);
     assert.ok(sockets.every((socket) => socket.netns === '42'));
+  });
+
+  it('keeps only listening sockets when asked, still checking the other lines', () => {
+    const { sockets } = parseProcNet(read('ypbind/net/tcp6'), { protocol: 'tcp', family: 'ipv6' }, 'tcp6', {
+      listeningOnly: true,
+    });
+    assert.deepEqual(
+      sockets.map((s) => `${s.state} ${s.localAddress}:${s.localPort}`),
+      ['LISTEN ::1:9090', 'LISTEN :::8080'],
+    );
+    const bad = parseProcNet(read('malformed/net/tcp'), { protocol: 'tcp', family: 'ipv4' }, 'tcp', {
+      listeningOnly: true,
+    });
+    assert.equal(bad.sockets.length, 1);
+    assert.equal(bad.warnings.length, 3);
   });
 });
 
