@@ -108,13 +108,24 @@ export interface ProcNetParseOptions {
 
 // One well-formed entry: "sl: local rem st tx:rx tr:when retrnsmt uid timeout inode ...". Matching
 // whole lines with one sticky regex keeps the work in the regex engine, fast even before the JIT
-// warms up (a CLI run is all cold code).
-function linePattern(addressDigits: number): RegExp {
-  const endpoint = `([0-9A-Fa-f]{${addressDigits}}):([0-9A-Fa-f]{4})`;
+// warms up (a CLI run is all cold code). Without captures it only checks a line, allocating nothing.
+function linePattern(addressDigits: number, capture: boolean): RegExp {
+  const group = capture ? '(' : '(?:';
+  const hex = (digits: string) => `${group}[0-9A-Fa-f]{${digits}})`;
+  const endpoint = `${hex(String(addressDigits))}:${hex('4')}`;
   return new RegExp(
-    ` *\\d+: ${endpoint} ${endpoint} ([0-9A-Fa-f]{2}) ([0-9A-Fa-f]{1,8}):([0-9A-Fa-f]{1,8}) +\\S+ +\\S+ +(\\d+) +\\S+ +(\\d+)(?:[ \\t][^\\n]*)?(?:\\n|$)`,
+    ` *\\d+: ${endpoint} ${endpoint} ${hex('2')} ${hex('1,8')}:${hex('1,8')} +\\S+ +\\S+ +${group}\\d+) +\\S+ +${group}\\d+)(?:[ \\t][^\\n]*)?(?:\\n|$)`,
     'y',
   );
+}
+
+// With "%4d: %08X:%04X %08X:%04X %02X" the state sits at a fixed distance from the first ':'.
+function hasState(text: string, colon: number, addressDigits: number, code: number): boolean {
+  const at = colon + 2 + 2 * (addressDigits + 6);
+  const high = text.charCodeAt(at);
+  const low = text.charCodeAt(at + 1) | 0x20;
+  const digit = (c: number) => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1);
+  return high === 48 + (code >> 4) && digit(low) === (code & 15);
 }
 
 // Says what is wrong with a line the pattern refused (the slow path, for the warning only).
@@ -143,7 +154,8 @@ export function parseProcNet(
   const sockets: Socket[] = [];
   const warnings: InventoryWarning[] = [];
   const addressDigits = table.family === 'ipv4' ? 8 : 32;
-  const pattern = linePattern(addressDigits);
+  const pattern = linePattern(addressDigits, true);
+  const check = linePattern(addressDigits, false);
   const listenCode = table.protocol === 'tcp' ? 10 : 7;
   // Thousands of connections share a handful of addresses: decode each distinct one once.
   const addresses = new Map<string, string>();
@@ -163,6 +175,14 @@ export function parseProcNet(
     number = 2;
   }
   for (; position < text.length; number++) {
+    // Most lines of a busy host are connections: with listeningOnly, check them without capturing.
+    if (options.listeningOnly && !hasState(text, text.indexOf(':', position), addressDigits, listenCode)) {
+      check.lastIndex = position;
+      if (check.test(text)) {
+        position = check.lastIndex;
+        continue;
+      }
+    }
     pattern.lastIndex = position;
     const match = pattern.exec(text);
     if (match === null) {

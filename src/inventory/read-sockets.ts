@@ -1,5 +1,5 @@
 // The host-side witness: every socket in the kernel's tables with every process that holds it.
-import { readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { EarshotError, errnoCode } from '../errors.js';
 import type { AddressFamily, Inventory, InventoryWarning, Protocol, Socket } from '../model.js';
 import { parseCgroup } from './cgroup.js';

@@ -49,16 +49,24 @@ function formatUser(socket: Socket): string {
   return escapeForTerminal([...names].join(','));
 }
 
-function formatProcess(socket: Socket): string {
-  return socket.ownerStatus.kind === 'known' ? formatOwners(socket.owners) : socket.ownerStatus.message;
-}
-
 /** The table `earshot local` prints, one socket a row, ending with a newline (or a note when empty). */
 export function renderLocalText(inventory: Inventory, options: LocalTextOptions = {}): string {
   const header = ['Netid', 'State', 'Recv-Q', 'Send-Q', 'Local Address:Port'];
   if (options.showPeer) header.push('Peer Address:Port');
   if (options.showNetns) header.push('Netns');
   header.push('User', 'Process');
+  // A server's sockets all have the same owners: format each distinct set of pids once.
+  const ownerText = new Map<string, string>();
+  const formatProcess = (socket: Socket) => {
+    if (socket.ownerStatus.kind !== 'known') return socket.ownerStatus.message;
+    const key = socket.owners.map((owner) => owner.pid).join(',');
+    let text = ownerText.get(key);
+    if (text === undefined) {
+      text = formatOwners(socket.owners);
+      ownerText.set(key, text);
+    }
+    return text;
+  };
   const rows = inventory.sockets.map((socket) => {
     const row = [
       socket.protocol,
