@@ -55,17 +55,18 @@ export function renderLocalText(inventory: Inventory, options: LocalTextOptions 
   if (options.showPeer) header.push('Peer Address:Port');
   if (options.showNetns) header.push('Netns');
   header.push('User', 'Process');
-  // A server's sockets all have the same owners: format each distinct set of pids once.
-  const ownerText = new Map<string, string>();
-  const formatProcess = (socket: Socket) => {
-    if (socket.ownerStatus.kind !== 'known') return socket.ownerStatus.message;
-    const key = socket.owners.map((owner) => owner.pid).join(',');
-    let text = ownerText.get(key);
-    if (text === undefined) {
-      text = formatOwners(socket.owners);
-      ownerText.set(key, text);
+  // A server's sockets all have the same owners: format each distinct owner set and uid once.
+  const ownerCells = new Map<string, [string, string]>();
+  const formatOwnerCells = (socket: Socket) => {
+    const key = `${socket.uid} ${socket.ownerStatus.kind} ${socket.owners.map((owner) => owner.pid).join(',')}`;
+    let cells = ownerCells.get(key);
+    if (cells === undefined) {
+      const process =
+        socket.ownerStatus.kind === 'known' ? formatOwners(socket.owners) : socket.ownerStatus.message;
+      cells = [formatUser(socket), process];
+      ownerCells.set(key, cells);
     }
-    return text;
+    return cells;
   };
   const rows = inventory.sockets.map((socket) => {
     const row = [
@@ -81,7 +82,7 @@ export function renderLocalText(inventory: Inventory, options: LocalTextOptions 
       const container = socket.container ? ` (${escapeForTerminal(socket.container.slice(0, 12))})` : '';
       row.push(`${socket.netns ?? '?'}${container}`);
     }
-    row.push(formatUser(socket), formatProcess(socket));
+    row.push(...formatOwnerCells(socket));
     return row;
   });
   const widths = header.map((title, column) =>
