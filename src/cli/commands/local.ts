@@ -65,40 +65,33 @@ async function runLocal(options: LocalOptions): Promise<void> {
     options.tcp === options.udp ? ['tcp', 'udp'] : options.tcp ? ['tcp'] : ['udp'];
   const families: AddressFamily[] =
     options.ipv4 === options.ipv6 ? ['ipv4', 'ipv6'] : options.ipv4 ? ['ipv4'] : ['ipv6'];
-  const controller = new AbortController();
-  const onInterrupt = () => controller.abort(new EarshotError('ERR_RESOURCE', 'Interrupted.'));
-  process.once('SIGINT', onInterrupt);
-  try {
-    const inventory = await readSockets({
-      protocols,
-      families,
-      listeningOnly: !options.all,
-      allNetns: options.allNetns ?? false,
-      signal: controller.signal,
-      ...(options.procRoot ? { procRoot: options.procRoot } : {}),
-      ...(options.passwdFile ? { passwdPath: options.passwdFile } : {}),
-    });
-    inventory.sockets = filterSockets(inventory.sockets, filter);
-    if (options.json) {
-      const report: LocalReport = { tool: 'earshot', version: VERSION, kind: 'local', ...inventory };
-      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      return;
-    }
-    for (const warning of inventory.warnings.slice(0, MAX_WARNINGS_SHOWN)) {
-      const where = warning.line === undefined ? warning.source : `${warning.source}:${warning.line}`;
-      process.stderr.write(`earshot: warning: ${escapeForTerminal(`${where}: ${warning.message}`)}\n`);
-    }
-    if (inventory.warnings.length > MAX_WARNINGS_SHOWN) {
-      process.stderr.write(
-        `earshot: warning: ${inventory.warnings.length - MAX_WARNINGS_SHOWN} more warnings (see --json)\n`,
-      );
-    }
-    process.stdout.write(
-      renderLocalText(inventory, { showPeer: options.all ?? false, showNetns: options.allNetns ?? false }),
-    );
-  } finally {
-    process.off('SIGINT', onInterrupt);
+  // No SIGINT handler: the read is one short synchronous pass, and Ctrl-C's default fits.
+  const inventory = await readSockets({
+    protocols,
+    families,
+    listeningOnly: !options.all,
+    allNetns: options.allNetns ?? false,
+    ...(options.procRoot ? { procRoot: options.procRoot } : {}),
+    ...(options.passwdFile ? { passwdPath: options.passwdFile } : {}),
+  });
+  inventory.sockets = filterSockets(inventory.sockets, filter);
+  if (options.json) {
+    const report: LocalReport = { tool: 'earshot', version: VERSION, kind: 'local', ...inventory };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
   }
+  for (const warning of inventory.warnings.slice(0, MAX_WARNINGS_SHOWN)) {
+    const where = warning.line === undefined ? warning.source : `${warning.source}:${warning.line}`;
+    process.stderr.write(`earshot: warning: ${escapeForTerminal(`${where}: ${warning.message}`)}\n`);
+  }
+  if (inventory.warnings.length > MAX_WARNINGS_SHOWN) {
+    process.stderr.write(
+      `earshot: warning: ${inventory.warnings.length - MAX_WARNINGS_SHOWN} more warnings (see --json)\n`,
+    );
+  }
+  process.stdout.write(
+    renderLocalText(inventory, { showPeer: options.all ?? false, showNetns: options.allNetns ?? false }),
+  );
 }
 
 /** Builds the `local` command. */
