@@ -178,6 +178,9 @@ export async function readSockets(options: ReadSocketsOptions = {}): Promise<Inv
   });
   warnings.push(...scan.warnings);
   const blind = scan.deniedPids.length > 0;
+  // Under hidepid=1/2 another user's processes are not even listed, so no EACCES reveals them:
+  // as non-root, an ownerless socket of another uid may have an owner we cannot see.
+  const euid = process.geteuid?.() ?? 0;
   if (blind) {
     warnings.push({
       source: procRoot,
@@ -196,7 +199,7 @@ export async function readSockets(options: ReadSocketsOptions = {}): Promise<Inv
     if (owners) {
       socket.owners = owners;
       socket.ownerStatus = { kind: 'known' };
-    } else if (blind && socket.inode !== 0) {
+    } else if (socket.inode !== 0 && (blind || (euid !== 0 && socket.uid !== euid))) {
       socket.ownerStatus = { kind: 'unknown', reason: 'EACCES', message: OWNER_UNKNOWN_MESSAGE };
     }
   }

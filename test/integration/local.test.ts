@@ -196,4 +196,29 @@ describe('earshot local against ss in namespaces', { skip: skipUnlessRoot }, () 
       assert.doesNotMatch(text.stderr, /error/i);
     });
   });
+
+  it('under hidepid=2, where no EACCES betrays other processes, still says "owner unknown"', async () => {
+    await withNetns('loc-hidepid', async (ns) => {
+      await hold(ns, ['tcp:127.0.0.1:0']);
+      const script = `mount -t proc -o hidepid=2 proc /proc && exec setpriv ${NOBODY.join(' ')} "$0" "$1" local --json`;
+      const result = await ns.exec('unshare', [
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        script,
+        process.execPath,
+        earshotBin,
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout) as LocalReport;
+      assert.equal(report.sockets.length, 1);
+      assert.deepEqual(report.sockets[0]!.ownerStatus, {
+        kind: 'unknown',
+        reason: 'EACCES',
+        message: 'owner unknown: run as root',
+      });
+    });
+  });
 });
