@@ -1,5 +1,5 @@
 // The host-side witness: every socket in the kernel's tables with every process that holds it.
-import { closeSync, openSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { EarshotError, errnoCode } from '../errors.js';
 import type { AddressFamily, Inventory, InventoryWarning, Protocol, Socket } from '../model.js';
 import { parseCgroup } from './cgroup.js';
@@ -195,6 +195,7 @@ export async function readSockets(options: ReadSocketsOptions = {}): Promise<Inv
       message: `${deniedNamespaces} processes' network namespaces could not be read (EACCES); namespaces only they use are missing.`,
     });
   }
+  let unknown = 0;
   for (const socket of sockets) {
     socket.user = users.get(socket.uid) ?? null;
     const owners = scan.owners.get(socket.inode);
@@ -203,8 +204,9 @@ export async function readSockets(options: ReadSocketsOptions = {}): Promise<Inv
       socket.ownerStatus = { kind: 'known' };
     } else if (socket.inode !== 0 && (blind || (euid !== 0 && socket.uid !== euid))) {
       socket.ownerStatus = { kind: 'unknown', reason: 'EACCES', message: OWNER_UNKNOWN_MESSAGE };
+      unknown++;
     }
   }
   sockets = sockets.sort(compareSockets);
-  return { sockets, warnings, complete: !blind && deniedNamespaces === 0 };
+  return { sockets, warnings, complete: !blind && deniedNamespaces === 0 && unknown === 0 };
 }

@@ -26,7 +26,7 @@ describe('earshot local on a captured procfs tree (--proc-root)', () => {
     const ypbind = `ypbind[${pidsOf('ypbind').join(',')}] /usr/bin/python3.11`;
     assert.match(
       result.stdout,
-      new RegExp(`^tcp\\s+LISTEN\\s+0\\s+0\\s+0\\.0\\.0\\.0:834\\s+root\\s+${escape(ypbind)}$`, 'm'),
+      new RegExp(`^tcp\\s+LISTEN\\s+0\\s+0\\s+0\\.0\\.0\\.0:834\\s+root\\s+${escapeRegExp(ypbind)}$`, 'm'),
     );
     assert.match(result.stdout, /^udp\s+UNCONN\s+0\s+0\s+\[::1\]:5353\s+root\s+ypbind\[/m);
     assert.match(
@@ -160,6 +160,6 @@ describe('earshot local on a captured procfs tree (--proc-root)', () => {
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
