@@ -29,7 +29,20 @@ export {
   type BindProbeResult,
   probeBoundPorts,
 } from './inventory/bind-probe.js';
+export { type CgroupInfo, parseCgroup } from './inventory/cgroup.js';
+export { filterSockets, type SocketFilter } from './inventory/filter.js';
+export {
+  decodeProcAddress,
+  isListening,
+  PROC_NET_TABLES,
+  type ProcNetParse,
+  type ProcNetTable,
+  parseProcNet,
+} from './inventory/proc-net.js';
+export { type OwnerScan, scanSocketOwners } from './inventory/proc-owners.js';
+export { OWNER_UNKNOWN_MESSAGE, type ReadSocketsOptions, readSockets } from './inventory/read-sockets.js';
 export type * from './model.js';
+export { formatOwners, renderLocalText } from './report/local-text.js';
 export { escapeForTerminal } from './report/terminal-escape.js';
 export {
   dumpPortmapper,

@@ -173,8 +173,12 @@ export interface Socket {
   receiveQueue: number;
   inode: number;
   uid: number;
+  /** The socket's uid mapped through /etc/passwd (visible even when its owners are not). */
+  user?: string | null;
   /** Network namespace inode (`net:[4026531840]` → "4026531840"), or null when unknown. */
   netns: string | null;
+  /** With --all-netns: the container whose network namespace this is, when its cgroup names one. */
+  container?: string | null;
   owners: Owner[];
   ownerStatus: OwnerStatus;
 }
@@ -192,6 +196,13 @@ export interface Inventory {
   warnings: InventoryWarning[];
   /** True when we could read every process's fds (root, or only our own processes exist). */
   complete: boolean;
+}
+
+/** The whole result of `earshot local --json`: the inventory with a header. */
+export interface LocalReport extends Inventory {
+  tool: 'earshot';
+  version: string;
+  kind: 'local';
 }
 
 /** An ONC RPC program registered with the portmapper. */

@@ -2,6 +2,7 @@
 // The earshot command: parses argv, runs one command, prints, and sets the exit status.
 import { Command, CommanderError } from 'commander';
 import { EarshotError, USAGE_ERROR_CODES } from '../errors.js';
+import { localCommand } from './commands/local.js';
 import { rpcinfoCommand } from './commands/rpcinfo.js';
 import { servicesCommand } from './commands/services.js';
 import { ExitCode } from './exit-codes.js';
@@ -24,12 +25,14 @@ Examples:
   earshot services 834            which service is registered for port 834?
   earshot services ssh            which port does ssh use?
   earshot rpcinfo                 which RPC programs has the local portmapper registered?
+  earshot local --port 834        which processes hold port 834, read from /proc?
 
 Exit status: 0 ok, 1 warnings (verify) or differences (diff), 2 critical findings,
 64 usage error, 70 internal error, 130 interrupted.`,
     );
   program.addCommand(servicesCommand());
   program.addCommand(rpcinfoCommand());
+  program.addCommand(localCommand());
   return program;
 }
 
