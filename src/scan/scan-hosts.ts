@@ -55,10 +55,11 @@ export function buildPortResults(
     const state = describeOutcome(code)![0];
     stateCounts.set(state, (stateCounts.get(state) ?? 0) + count);
   }
+  // Fold the most common state into a count, as nmap does; open ports are always listed.
   let folded: PortState | null = null;
   if (!listAllPorts) {
     for (const [state, count] of stateCounts) {
-      if (folded === null || count > stateCounts.get(folded)!) folded = state;
+      if (state !== 'open' && (folded === null || count > stateCounts.get(folded)!)) folded = state;
     }
   }
   const listed: PortResult[] = [];

@@ -106,12 +106,14 @@ function outcomeOfError(status: number): OutcomeCode | null {
 
 const RESOURCE_STALL_LIMIT_MS = 10_000;
 const MIN_SWEEP_MS = 5;
+const IPV6_ICMP_WAIT_MS = 1500;
 
 class HostState {
   readonly outcomes: Uint8Array;
   readonly tries: Uint8Array;
   readonly retryQueue: number[] = [];
   readonly rtt: RttEstimator;
+  readonly lastTryFloorMs: number;
   readonly startedAtMs = Date.now();
   readonly deadline: number;
   next = 0;
@@ -130,8 +132,8 @@ class HostState {
     this.remaining = host.ports.length;
     // ICMPv6 errors reach connect() only with the retransmitted SYN, ~1 s late (NETNS-NOTES): a
     // shorter timeout would call a REJECT "filtered, no-response". Loopback answers at once.
-    const v6Floor = host.family === 'ipv6' && host.address !== '::1' ? 1500 : 0;
-    this.rtt = new RttEstimator(timing, v6Floor);
+    this.lastTryFloorMs = host.family === 'ipv6' && host.address !== '::1' ? IPV6_ICMP_WAIT_MS : 0;
+    this.rtt = new RttEstimator(timing);
     this.deadline = timing.hostTimeoutMs > 0 ? now + timing.hostTimeoutMs : Number.POSITIVE_INFINITY;
   }
 
@@ -296,7 +298,10 @@ export async function runTcpProbes(
     slotHandle[slot] = handle;
     slotIndex[slot] = index;
     slotStart[slot] = now;
-    const deadline = now + state.rtt.timeoutMs();
+    // Only the last try waits for a late ICMPv6 error: earlier tries keep the scan fast.
+    const lastTry = state.tries[index]! > timing.maxRetries;
+    const timeout = state.rtt.timeoutMs();
+    const deadline = now + (lastTry ? Math.max(timeout, state.lastTryFloorMs) : timeout);
     slotDeadline[slot] = deadline;
     inFlight++;
     state.inFlight++;
