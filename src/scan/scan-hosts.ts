@@ -154,7 +154,12 @@ async function* scanGroups(
   const { ports } = options;
   const { preset, ...overrides } = options.timing ?? {};
   const timing = resolveTiming(preset ?? 3, overrides);
-  const catalog = options.catalog ?? (await loadServiceCatalog());
+  // Loaded only when the first host is reported, so it does not delay the first probes.
+  let catalog = options.catalog;
+  const getCatalog = async () => {
+    catalog ??= await loadServiceCatalog();
+    return catalog;
+  };
   const threads = Math.max(1, Math.floor(options.threads ?? Math.min(4, availableParallelism())));
   const groupSize = Math.max(1, Math.min(4096, Math.floor(GROUP_PROBE_BUDGET / Math.max(1, ports.length))));
   const total = (options.targetCount ?? 0) * ports.length;
@@ -163,14 +168,14 @@ async function* scanGroups(
     done += count;
     options.onProgress?.({ done, total });
   };
-  const toResult = (
+  const toResult = async (
     target: TcpScanTarget,
     discovery: DiscoveryResult,
     engine: EngineHostResult | null,
     startedAt: string,
-  ): HostResult => {
+  ): Promise<HostResult> => {
     const built = engine
-      ? buildPortResults(ports, engine.outcomes, catalog, options.listAllPorts ?? false)
+      ? buildPortResults(ports, engine.outcomes, await getCatalog(), options.listAllPorts ?? false)
       : { ports: [], extraPorts: [] };
     const result: HostResult = {
       address: target.address,
@@ -200,7 +205,7 @@ async function* scanGroups(
       if (verdict.status === 'up') up.push({ target, verdict });
       else {
         progress(ports.length);
-        yield toResult(target, verdict, null, startedAt);
+        yield await toResult(target, verdict, null, startedAt);
       }
     }
     if (up.length === 0) continue;
@@ -209,11 +214,8 @@ async function* scanGroups(
       family: target.family,
       ports,
     }));
-    const queue = new ResultQueue<HostResult>();
-    const onHostDone = (result: EngineHostResult) => {
-      const { target, verdict } = up[result.index]!;
-      queue.push(toResult(target, verdict, result, startedAt));
-    };
+    const queue = new ResultQueue<EngineHostResult | null>();
+    const onHostDone = (result: EngineHostResult) => queue.push(result);
     const useThreads = threads > 1 && hosts.length * ports.length >= PARALLEL_MIN_PROBES;
     let failure: unknown;
     let finished = false;
@@ -234,12 +236,12 @@ async function* scanGroups(
     ).then(
       () => {
         finished = true;
-        queue.push(null as unknown as HostResult);
+        queue.push(null);
       },
       (error: unknown) => {
         failure = error;
         finished = true;
-        queue.push(null as unknown as HostResult);
+        queue.push(null);
       },
     );
     while (true) {
@@ -249,7 +251,8 @@ async function* scanGroups(
         if (finished) break;
         continue;
       }
-      yield item;
+      const { target, verdict } = up[item.index]!;
+      yield await toResult(target, verdict, item, startedAt);
     }
     await run;
     if (failure !== undefined)

@@ -113,6 +113,7 @@ class HostState {
   readonly tries: Uint8Array;
   readonly retryQueue: number[] = [];
   readonly rtt: RttEstimator;
+  readonly window: ProbeWindow;
   readonly lastTryFloorMs: number;
   readonly startedAtMs = Date.now();
   readonly deadline: number;
@@ -134,6 +135,7 @@ class HostState {
     // shorter timeout would call a REJECT "filtered, no-response". Loopback answers at once.
     this.lastTryFloorMs = host.family === 'ipv6' && host.address !== '::1' ? IPV6_ICMP_WAIT_MS : 0;
     this.rtt = new RttEstimator(timing);
+    this.window = new ProbeWindow(timing);
     this.deadline = timing.hostTimeoutMs > 0 ? now + timing.hostTimeoutMs : Number.POSITIVE_INFINITY;
   }
 
@@ -151,7 +153,9 @@ export async function runTcpProbes(
   const { signal } = options;
   signal?.throwIfAborted();
   const maxActiveHosts = Math.max(1, options.maxActiveHosts ?? 1);
-  const window = new ProbeWindow(timing);
+  // Congestion is per host (one silent host must not throttle the others, as in nmap); the global
+  // window only caps all probes together and shrinks when descriptors run out.
+  const window = new ProbeWindow({ ...timing, initialWindow: timing.maxWindow });
   const limiter = new RateLimiter(timing.maxRate);
   const slotCount = timing.maxWindow;
   const slotHost: (HostState | null)[] = new Array(slotCount).fill(null);
@@ -265,7 +269,7 @@ export async function runTcpProbes(
       if (!state.done) conclude(state, index, outcome);
     }
     if (state.tries[index] === 1) state.rtt.sample(now - startedAt);
-    window.onAnswer();
+    state.window.onAnswer();
     pump();
   }
 
@@ -324,7 +328,7 @@ export async function runTcpProbes(
       let progressed = false;
       for (let scanned = 0; scanned < active.length && inFlight < limit; scanned++) {
         const state = active[robin++ % active.length]!;
-        if (!state.hasWork()) continue;
+        if (state.inFlight >= state.window.size || !state.hasWork()) continue;
         const wait = limiter.delayMs(now);
         if (wait > 0) return armPump(wait);
         const index = state.retryQueue.length > 0 ? state.retryQueue.pop()! : state.next++;
@@ -406,19 +410,20 @@ export async function runTcpProbes(
     expiry = undefined;
     const slots = expired;
     expired = [];
-    let lost = false;
+    const lost = new Set<HostState>();
     for (const slot of slots) {
       const handle = slotHandle[slot];
       if (handle === null || handle === undefined) continue;
       const index = slotIndex[slot]!;
       const state = release(slot);
       handle.close();
-      lost = true;
+      lost.add(state);
       if (state.done) continue;
       if (state.tries[index]! <= timing.maxRetries) requeue(state, index);
       else conclude(state, index, Outcome.noResponse);
     }
-    if (lost) window.onLoss();
+    // One loss event per host per sweep, as TCP halves once per window of losses.
+    for (const state of lost) state.window.onLoss();
     pump();
   }
 

@@ -77,8 +77,9 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
       'No targets given: name hosts (earshot scan localhost) or a file (-iL hosts.txt).',
     );
   }
-  const catalog = await loadServiceCatalog();
-  const ports = options.ports === undefined ? defaultTcpPorts(catalog) : parsePortSpec(options.ports);
+  // The default port set needs the catalog now; otherwise the scan loads it when the first host is done.
+  const catalog = options.ports === undefined ? await loadServiceCatalog() : undefined;
+  const ports = catalog ? defaultTcpPorts(catalog) : parsePortSpec(options.ports ?? '');
   const split = (list?: string) =>
     list
       ? list
@@ -137,7 +138,7 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
     for await (const host of scanHosts(targets, {
       ports,
       timing,
-      catalog,
+      ...(catalog ? { catalog } : {}),
       skipDiscovery: options.Pn ?? false,
       listAllPorts: options.allPorts ?? false,
       signal: controller.signal,
