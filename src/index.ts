@@ -24,4 +24,29 @@ export {
   USAGE_ERROR_CODES,
 } from './errors.js';
 export type * from './model.js';
+export { renderScanJson } from './report/scan-json.js';
+export {
+  renderHostText,
+  renderScanFooter,
+  renderScanHeader,
+  renderScanText,
+  type ScanTextOptions,
+} from './report/scan-text.js';
 export { escapeForTerminal } from './report/terminal-escape.js';
+export { DISCOVERY_PORTS, type DiscoveryResult, discoverHosts } from './scan/discovery.js';
+export { defaultTcpPorts, formatPortSpec, parsePortSpec } from './scan/ports.js';
+export { buildPortResults, scanHosts, type TcpScanOptions } from './scan/scan-hosts.js';
+export {
+  type PreparedTargets,
+  type PrepareTargetsOptions,
+  prepareTargets,
+  type ScanTarget,
+  type TargetResolver,
+  type TargetSpec,
+} from './scan/targets.js';
+export {
+  parseDurationMs,
+  resolveTiming,
+  type TimingOptions,
+  type TimingPreset,
+} from './scan/timing.js';

@@ -3,19 +3,13 @@
 // on several threads when the group is big enough to pay for them.
 import { availableParallelism } from 'node:os';
 import { loadServiceCatalog, type ServiceCatalog } from '../catalog/services.js';
-import type { AddressFamily, ExtraPorts, HostResult, PortReason, PortResult, PortState } from '../model.js';
+import type { ExtraPorts, HostResult, PortReason, PortResult, PortState } from '../model.js';
 import { type DiscoveryResult, discoverHosts } from './discovery.js';
 import { describeOutcome, Outcome } from './outcome.js';
 import { runTcpProbesParallel } from './parallel.js';
+import type { ScanTarget } from './targets.js';
 import { type EngineHost, type EngineHostResult, runTcpProbes } from './tcp-connect.js';
 import { resolveTiming, type TimingOptions, type TimingPreset } from './timing.js';
-
-/** The fields of a scan target the engine reads (scan/targets.ts's ScanTarget has them all). */
-export interface TcpScanTarget {
-  address: string;
-  family: AddressFamily;
-  hostnames: string[];
-}
 
 /** Options of a TCP connect scan. */
 export interface TcpScanOptions {
@@ -129,7 +123,7 @@ class ResultQueue<T> {
  * Down hosts are yielded with no ports. Aborting rejects with `signal.reason` after closing sockets.
  */
 export async function* scanHosts(
-  targets: Iterable<TcpScanTarget>,
+  targets: Iterable<ScanTarget>,
   options: TcpScanOptions,
 ): AsyncIterable<HostResult> {
   options.signal?.throwIfAborted();
@@ -147,7 +141,7 @@ export async function* scanHosts(
 }
 
 async function* scanGroups(
-  targets: Iterable<TcpScanTarget>,
+  targets: Iterable<ScanTarget>,
   options: TcpScanOptions,
   signal: AbortSignal,
 ): AsyncIterable<HostResult> {
@@ -169,7 +163,7 @@ async function* scanGroups(
     options.onProgress?.({ done, total });
   };
   const toResult = async (
-    target: TcpScanTarget,
+    target: ScanTarget,
     discovery: DiscoveryResult,
     engine: EngineHostResult | null,
     startedAt: string,
@@ -199,7 +193,7 @@ async function* scanGroups(
     const verdicts: DiscoveryResult[] = options.skipDiscovery
       ? group.map(() => ({ status: 'up', reason: 'user-set', srttMs: null }))
       : await discoverHosts(group, timing, { signal });
-    const up: { target: TcpScanTarget; verdict: DiscoveryResult }[] = [];
+    const up: { target: ScanTarget; verdict: DiscoveryResult }[] = [];
     for (const [at, target] of group.entries()) {
       const verdict = verdicts[at]!;
       if (verdict.status === 'up') up.push({ target, verdict });

@@ -38,8 +38,8 @@ export async function run(
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
-  // A program that exits without reading stdin makes this write fail with EPIPE: not our concern.
-  child.stdin.on('error', () => undefined);
+  // A child that exits without reading its input makes the write fail with EPIPE; that is no error.
+  child.stdin.on('error', () => {});
   child.stdin.end(options.input ?? '');
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
   try {
