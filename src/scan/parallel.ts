@@ -1,20 +1,21 @@
-// Spreads one group of hosts over threads: every thread probes every host of the group on an
-// interleaved stripe of its ports (thread k gets ports k, k+T, ...), the main thread included. A
-// connect costs mostly kernel time, so a second core nearly halves a full -p- scan.
+// Spreads one group of hosts over threads. Every thread probes every host of the group, claiming
+// blocks of port indexes from a shared cursor (Atomics.add) and writing outcomes into shared bytes,
+// so a core that is busy elsewhere simply claims fewer blocks. A connect costs mostly kernel time:
+// a second core nearly halves a full -p- scan.
 import { Worker } from 'node:worker_threads';
 import { EarshotError, type EarshotErrorCode } from '../errors.js';
 import { type EngineHost, type EngineHostResult, runTcpProbes } from './tcp-connect.js';
 import type { TimingOptions } from './timing.js';
 
-/** What a scan worker is started with. */
+/** What a scan worker is started with (the shared buffers are shared, not copied). */
 export interface ParallelWorkerData {
   hosts: EngineHost[];
   timing: TimingOptions;
 }
 
-/** Messages from a scan worker to the main thread. */
+/** Messages from a scan worker to the main thread; outcomes are already in shared memory. */
 export type WorkerMessage =
-  | { type: 'host'; result: EngineHostResult }
+  | { type: 'host'; result: Omit<EngineHostResult, 'outcomes'> }
   | { type: 'progress'; count: number }
   | { type: 'done'; count: number }
   | { type: 'error'; code: string | null; message: string };
@@ -33,12 +34,6 @@ export interface ParallelRunOptions {
   onProbesDone?(count: number): void;
 }
 
-const stripe = <T>(items: readonly T[], part: number, parts: number): T[] => {
-  const out: T[] = [];
-  for (let i = part; i < items.length; i += parts) out.push(items[i]!);
-  return out;
-};
-
 /** Splits the window and rate of `timing` among `parts` threads. */
 function shareTiming(timing: Readonly<TimingOptions>, parts: number): TimingOptions {
   return {
@@ -49,43 +44,38 @@ function shareTiming(timing: Readonly<TimingOptions>, parts: number): TimingOpti
   };
 }
 
-/** Merges per-stripe results of one host back into port order. */
-function mergeStripes(parts: EngineHostResult[], portCount: number): EngineHostResult {
-  const outcomes = new Uint8Array(portCount);
-  const threads = parts.length;
-  for (let part = 0; part < threads; part++) {
-    const source = parts[part]!.outcomes;
-    for (let j = 0; j < source.length; j++) outcomes[part + j * threads] = source[j]!;
-  }
-  const srtts = parts.map((p) => p.srttMs).filter((v): v is number => v !== null);
-  return {
-    index: parts[0]!.index,
-    outcomes,
-    timedOut: parts.some((p) => p.timedOut),
-    srttMs: srtts.length > 0 ? Math.min(...srtts) : null,
-    startedAtMs: Math.min(...parts.map((p) => p.startedAtMs)),
-    endedAtMs: Math.max(...parts.map((p) => p.endedAtMs)),
-  };
-}
-
-/** Runs the engine over `hosts` on `threads` threads and reports each host once every stripe is done. */
+/** Runs the engine over `hosts` on `threads` threads and reports each host once every thread is done with it. */
 export async function runTcpProbesParallel(
   hosts: readonly EngineHost[],
   timing: Readonly<TimingOptions>,
   options: ParallelRunOptions,
 ): Promise<void> {
   const threads = Math.max(1, Math.floor(options.threads));
-  const shared = shareTiming(timing, threads);
-  const partial = hosts.map(() => [] as EngineHostResult[]);
-  const onStripeDone = (part: number, result: EngineHostResult) => {
-    const slot = partial[result.index]!;
-    slot[part] = result;
-    if (slot.filter(Boolean).length === threads) {
-      options.onHostDone(mergeStripes(slot, hosts[result.index]!.ports.length));
-    }
+  const timingShare = shareTiming(timing, threads);
+  const sharedHosts: EngineHost[] = hosts.map((host) => ({
+    address: host.address,
+    family: host.family,
+    ports: host.ports,
+    shared: {
+      cursor: new Int32Array(new SharedArrayBuffer(4)),
+      outcomes: new Uint8Array(new SharedArrayBuffer(host.ports.length)),
+    },
+  }));
+  const reports = hosts.map(() => [] as Omit<EngineHostResult, 'outcomes'>[]);
+  const onThreadHostDone = (result: Omit<EngineHostResult, 'outcomes'>) => {
+    const parts = reports[result.index]!;
+    parts.push(result);
+    if (parts.length < threads) return;
+    const srtts = parts.map((p) => p.srttMs).filter((v): v is number => v !== null);
+    options.onHostDone({
+      index: result.index,
+      outcomes: sharedHosts[result.index]!.shared!.outcomes,
+      timedOut: parts.some((p) => p.timedOut),
+      srttMs: srtts.length > 0 ? Math.min(...srtts) : null,
+      startedAtMs: Math.min(...parts.map((p) => p.startedAtMs)),
+      endedAtMs: Math.max(...parts.map((p) => p.endedAtMs)),
+    });
   };
-  const stripedHosts = (part: number) =>
-    hosts.map((host) => ({ ...host, ports: stripe(host.ports, part, threads) }));
   const workers: Worker[] = [];
   const onAbort = () => {
     for (const worker of workers) worker.postMessage({ type: 'abort' });
@@ -94,20 +84,22 @@ export async function runTcpProbesParallel(
   try {
     const runs: Promise<void>[] = [];
     for (let part = 1; part < threads; part++) {
-      const data: ParallelWorkerData = { hosts: stripedHosts(part), timing: shared };
+      const data: ParallelWorkerData = { hosts: sharedHosts, timing: timingShare };
       const worker = new Worker(workerUrl, { workerData: data });
       workers.push(worker);
       runs.push(
         new Promise<void>((resolve, reject) => {
           worker.on('message', (message: WorkerMessage) => {
-            if (message.type === 'host') onStripeDone(part, message.result);
+            if (message.type === 'host') onThreadHostDone(message.result);
             else if (message.type === 'progress') options.onProbesDone?.(message.count);
             else if (message.type === 'done') {
               options.onProbesDone?.(message.count);
               resolve();
             } else {
-              const code = (message.code ?? 'ERR_RESOURCE') as EarshotErrorCode;
-              reject(new EarshotError(code.startsWith('ERR_') ? code : 'ERR_RESOURCE', message.message));
+              const code = message.code?.startsWith('ERR_')
+                ? (message.code as EarshotErrorCode)
+                : 'ERR_RESOURCE';
+              reject(new EarshotError(code, message.message));
             }
           });
           worker.once('error', reject);
@@ -116,9 +108,9 @@ export async function runTcpProbesParallel(
       );
     }
     runs.push(
-      runTcpProbes(stripedHosts(0)[Symbol.iterator](), shared, {
+      runTcpProbes(sharedHosts[Symbol.iterator](), timingShare, {
         maxActiveHosts: hosts.length,
-        onHostDone: (result) => onStripeDone(0, result),
+        onHostDone: ({ outcomes: _shared, ...result }) => onThreadHostDone(result),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onProbesDone ? { onProbesDone: options.onProbesDone } : {}),
       }),

@@ -1,5 +1,5 @@
-// Worker-thread entry: runs the TCP engine on the hosts and port stripe it was given and posts each
-// host's outcomes back (transferred, not copied), progress every 100 ms, then "done" or "error".
+// Worker-thread entry: runs the TCP engine on the hosts it was given, claiming port blocks from the
+// shared cursors; posts when it is done with each host, progress every 100 ms, then "done" or "error".
 import { parentPort, workerData } from 'node:worker_threads';
 import { errnoCode } from '../errors.js';
 import type { ParallelWorkerData, WorkerMessage } from './parallel.js';
@@ -13,7 +13,7 @@ const controller = new AbortController();
 port.on('message', (message: { type: string }) => {
   if (message.type === 'abort') controller.abort(new Error('aborted by the main thread'));
 });
-const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+const post = (message: WorkerMessage) => port.postMessage(message);
 
 let unreported = 0;
 let reportedAt = 0;
@@ -21,8 +21,8 @@ try {
   await runTcpProbes(data.hosts[Symbol.iterator](), data.timing, {
     signal: controller.signal,
     maxActiveHosts: data.hosts.length,
-    onHostDone(result) {
-      post({ type: 'host', result }, [result.outcomes.buffer as ArrayBuffer]);
+    onHostDone({ outcomes: _shared, ...result }) {
+      post({ type: 'host', result });
     },
     onProbesDone(count) {
       unreported += count;

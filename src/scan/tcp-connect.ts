@@ -14,6 +14,12 @@ export interface EngineHost {
   address: string;
   family: AddressFamily;
   ports: readonly number[];
+  /**
+   * Set when threads share the host: `cursor[0]` is the next unclaimed port index (threads claim
+   * blocks with Atomics.add, so a busy core simply claims fewer), and every thread writes its
+   * outcomes into the same shared bytes.
+   */
+  shared?: { cursor: Int32Array; outcomes: Uint8Array };
 }
 
 /** What the engine learned about one host; `outcomes[i]` is about `ports[i]`. */
@@ -107,6 +113,7 @@ function outcomeOfError(status: number): OutcomeCode | null {
 const RESOURCE_STALL_LIMIT_MS = 10_000;
 const MIN_SWEEP_MS = 5;
 const IPV6_ICMP_WAIT_MS = 1500;
+const CLAIM_BLOCK = 256;
 
 class HostState {
   readonly outcomes: Uint8Array;
@@ -117,8 +124,12 @@ class HostState {
   readonly lastTryFloorMs: number;
   readonly startedAtMs = Date.now();
   readonly deadline: number;
+  /** Claimed port indexes not yet started: [next, end). */
   next = 0;
-  remaining: number;
+  end = 0;
+  /** No port index is left to claim (by any thread). */
+  exhausted = false;
+  #ownCursor = 0;
   inFlight = 0;
   done = false;
 
@@ -128,9 +139,9 @@ class HostState {
     timing: Readonly<TimingOptions>,
     now: number,
   ) {
-    this.outcomes = new Uint8Array(host.ports.length);
+    this.outcomes = host.shared?.outcomes ?? new Uint8Array(host.ports.length);
     this.tries = new Uint8Array(host.ports.length);
-    this.remaining = host.ports.length;
+    this.exhausted = host.ports.length === 0;
     // ICMPv6 errors reach connect() only with the retransmitted SYN, ~1 s late (NETNS-NOTES): a
     // shorter timeout would call a REJECT "filtered, no-response". Loopback answers at once.
     this.lastTryFloorMs = host.family === 'ipv6' && host.address !== '::1' ? IPV6_ICMP_WAIT_MS : 0;
@@ -140,7 +151,29 @@ class HostState {
   }
 
   hasWork(): boolean {
-    return this.retryQueue.length > 0 || this.next < this.host.ports.length;
+    return this.retryQueue.length > 0 || this.next < this.end || !this.exhausted;
+  }
+
+  /** The next port index to probe (retries first), or -1 when none is left for this thread. */
+  claim(): number {
+    if (this.retryQueue.length > 0) return this.retryQueue.pop()!;
+    if (this.next >= this.end) {
+      if (this.exhausted) return -1;
+      const count = this.host.ports.length;
+      const cursor = this.host.shared?.cursor;
+      const start = cursor ? Atomics.add(cursor, 0, CLAIM_BLOCK) : this.#ownCursor;
+      this.#ownCursor = start + CLAIM_BLOCK;
+      if (start + CLAIM_BLOCK >= count) this.exhausted = true;
+      if (start >= count) return -1;
+      this.next = start;
+      this.end = Math.min(count, start + CLAIM_BLOCK);
+    }
+    return this.next++;
+  }
+
+  /** Every port this thread claimed is concluded and nothing is left to claim. */
+  isSettled(): boolean {
+    return this.exhausted && this.next >= this.end && this.retryQueue.length === 0 && this.inFlight === 0;
   }
 }
 
@@ -198,7 +231,7 @@ export async function runTcpProbes(
         break;
       }
       const state = new HostState(hostCounter++, next.value, timing, now);
-      if (state.remaining === 0) finishHost(state, false);
+      if (state.isSettled()) finishHost(state, false);
       else active.push(state);
     }
   };
@@ -220,7 +253,7 @@ export async function runTcpProbes(
   const conclude = (state: HostState, index: number, outcome: OutcomeCode) => {
     state.outcomes[index] = outcome;
     pendingDone++;
-    if (--state.remaining === 0 && !state.done) finishHost(state, false);
+    if (!state.done && state.isSettled()) finishHost(state, false);
   };
 
   const release = (slot: number): HostState => {
@@ -329,9 +362,18 @@ export async function runTcpProbes(
       for (let scanned = 0; scanned < active.length && inFlight < limit; scanned++) {
         const state = active[robin++ % active.length]!;
         if (state.inFlight >= state.window.size || !state.hasWork()) continue;
+        const index = state.claim();
+        if (index < 0) {
+          // Other threads claimed the rest of this host.
+          if (state.isSettled()) finishHost(state, false);
+          if (active.length < maxActiveHosts) pullHosts(now);
+          continue;
+        }
         const wait = limiter.delayMs(now);
-        if (wait > 0) return armPump(wait);
-        const index = state.retryQueue.length > 0 ? state.retryQueue.pop()! : state.next++;
+        if (wait > 0) {
+          state.retryQueue.push(index);
+          return armPump(wait);
+        }
         if (!startProbe(state, index, now)) {
           resourceLimited = true;
           break;
