@@ -3,8 +3,8 @@
 // Each round runs every tool once, in turn, and checks that each found exactly the listeners.
 // Run through scripts/bench.sh (it makes the namespace); BENCH_ROUNDS sets the rounds (default 7).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,19 +21,33 @@ interface Tool {
 const grepableOpen = (stdout: string) =>
   [...stdout.matchAll(/(\d+)\/open\/tcp/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
 
-function runTimed(command: string[]): Promise<{ ms: number; stdout: string; code: number }> {
+// GNU time reports the CPU the whole process used (all threads, user + system).
+const TIME = '/usr/bin/time';
+const hasTime = existsSync(TIME);
+
+function runTimed(command: string[]): Promise<{ ms: number; cpuMs: number; stdout: string; code: number }> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+    const argv = hasTime ? [TIME, '-f', 'BENCH-CPU %U %S', ...command] : command;
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
+    let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
-      resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, stdout, code: code ?? 1 });
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const cpu = /BENCH-CPU ([\d.]+) ([\d.]+)/.exec(stderr);
+      const cpuMs = cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : Number.NaN;
+      const other = stderr.replace(/.*BENCH-CPU.*\n?/, '');
+      if (other) process.stderr.write(other);
+      resolve({ ms, cpuMs, stdout, code: code ?? 1 });
     });
   });
 }
@@ -95,12 +109,13 @@ async function main() {
     },
   ];
   const times = new Map<string, number[]>(tools.map((tool) => [tool.name, []]));
+  const cpus = new Map<string, number[]>(tools.map((tool) => [tool.name, []]));
   let inexact = 0;
   try {
     for (let round = 1; round <= rounds; round++) {
       const line: string[] = [];
       for (const tool of tools) {
-        const { ms, stdout, code } = await runTimed(tool.command);
+        const { ms, cpuMs, stdout, code } = await runTimed(tool.command);
         const found = code === 0 ? tool.openPorts(stdout) : [];
         const exact = JSON.stringify(found) === JSON.stringify(OPEN);
         if (!exact) {
@@ -110,6 +125,7 @@ async function main() {
           );
         }
         times.get(tool.name)!.push(ms);
+        cpus.get(tool.name)!.push(cpuMs);
         line.push(`${tool.name.split(' ')[0]} ${(ms / 1000).toFixed(3)}s${exact ? '' : ' INEXACT'}`);
       }
       console.log(`round ${round}: ${line.join('  ')}`);
@@ -119,13 +135,23 @@ async function main() {
     rmSync(work, { recursive: true, force: true });
   }
   const earshot = median(times.get(tools[0]!.name)!);
+  const earshotCpu = median(cpus.get(tools[0]!.name)!);
+  const [load1] = loadavg();
   console.log(
-    `\nmedians over ${rounds} rounds (whole process, wall clock), 65535 ports, ${OPEN.length} open:`,
+    `\nmedians over ${rounds} rounds, whole process, 65535 ports, ${OPEN.length} open ` +
+      `(${availableParallelism()} cores, load average ${load1?.toFixed(2)} at the end):`,
+  );
+  console.log(
+    `  ${'tool'.padEnd(34)} ${'wall'.padStart(8)} ${'earshot÷'.padStart(9)} ${'cpu'.padStart(8)} ${'earshot÷'.padStart(9)}`,
   );
   for (const tool of tools) {
-    const value = median(times.get(tool.name)!);
-    const ratio = tool === tools[0] ? '' : `   earshot/this = ${(earshot / value).toFixed(2)}×`;
-    console.log(`  ${tool.name.padEnd(34)} ${(value / 1000).toFixed(3)} s${ratio}`);
+    const wall = median(times.get(tool.name)!);
+    const cpu = median(cpus.get(tool.name)!);
+    const ratio = (a: number, b: number) => (tool === tools[0] ? '' : `${(a / b).toFixed(2)}×`).padStart(9);
+    console.log(
+      `  ${tool.name.padEnd(34)} ${`${(wall / 1000).toFixed(3)} s`.padStart(8)} ${ratio(earshot, wall)} ` +
+        `${`${(cpu / 1000).toFixed(2)} s`.padStart(8)} ${ratio(earshotCpu, cpu)}`,
+    );
   }
   console.log(
     inexact === 0 ? 'every run found exactly the listeners' : `${inexact} inexact runs (see stderr)`,

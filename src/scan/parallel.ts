@@ -15,6 +15,7 @@ export interface ParallelWorkerData {
 
 /** Messages from a scan worker to the main thread; outcomes are already in shared memory. */
 export type WorkerMessage =
+  | { type: 'ready' }
   | { type: 'host'; result: Omit<EngineHostResult, 'outcomes'> }
   | { type: 'progress'; count: number }
   | { type: 'done'; count: number }
@@ -62,19 +63,27 @@ export async function runTcpProbesParallel(
     },
   }));
   const reports = hosts.map(() => [] as Omit<EngineHostResult, 'outcomes'>[]);
-  const onThreadHostDone = (result: Omit<EngineHostResult, 'outcomes'>) => {
-    const parts = reports[result.index]!;
-    parts.push(result);
-    if (parts.length < threads) return;
+  const emitted = hosts.map(() => false);
+  // Threads that take part; a worker that fails before its first message leaves its share to the
+  // others (they claim from the same cursors), e.g. when EMFILE stops it loading its modules.
+  let participants = threads;
+  const emitIfComplete = (index: number) => {
+    const parts = reports[index]!;
+    if (emitted[index] || parts.length < participants) return;
+    emitted[index] = true;
     const srtts = parts.map((p) => p.srttMs).filter((v): v is number => v !== null);
     options.onHostDone({
-      index: result.index,
-      outcomes: sharedHosts[result.index]!.shared!.outcomes,
+      index,
+      outcomes: sharedHosts[index]!.shared!.outcomes,
       timedOut: parts.some((p) => p.timedOut),
       srttMs: srtts.length > 0 ? Math.min(...srtts) : null,
       startedAtMs: Math.min(...parts.map((p) => p.startedAtMs)),
       endedAtMs: Math.max(...parts.map((p) => p.endedAtMs)),
     });
+  };
+  const onThreadHostDone = (result: Omit<EngineHostResult, 'outcomes'>) => {
+    reports[result.index]!.push(result);
+    emitIfComplete(result.index);
   };
   const workers: Worker[] = [];
   const onAbort = () => {
@@ -89,7 +98,17 @@ export async function runTcpProbesParallel(
       workers.push(worker);
       runs.push(
         new Promise<void>((resolve, reject) => {
+          let heard = false;
+          const failed = (error: unknown) => {
+            if (heard) return reject(error);
+            // It failed before starting (it claimed nothing): carry on without it.
+            participants--;
+            for (let index = 0; index < hosts.length; index++) emitIfComplete(index);
+            resolve();
+          };
           worker.on('message', (message: WorkerMessage) => {
+            heard = true;
+            if (message.type === 'ready') return;
             if (message.type === 'host') onThreadHostDone(message.result);
             else if (message.type === 'progress') options.onProbesDone?.(message.count);
             else if (message.type === 'done') {
@@ -102,8 +121,8 @@ export async function runTcpProbesParallel(
               reject(new EarshotError(code, message.message));
             }
           });
-          worker.once('error', reject);
-          worker.once('exit', () => reject(options.signal?.reason ?? new Error('scan worker exited early')));
+          worker.once('error', failed);
+          worker.once('exit', () => failed(options.signal?.reason ?? new Error('scan worker exited early')));
         }),
       );
     }

@@ -1,6 +1,7 @@
 // scanHosts: the TCP connect scan of many hosts as one stream of HostResult. Targets are read in
 // groups (bounded memory for a /16), each group is discovered, then its up hosts are port-scanned,
 // on several threads when the group is big enough to pay for them.
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { loadServiceCatalog, type ServiceCatalog } from '../catalog/services.js';
 import type { ExtraPorts, HostResult, PortReason, PortResult, PortState } from '../model.js';
@@ -34,6 +35,23 @@ export interface TcpScanOptions {
 const PARALLEL_MIN_PROBES = 8192;
 // Port results kept in memory at most per group (bytes): a /16 with -p- stays in a few MB.
 const GROUP_PROBE_BUDGET = 1 << 20;
+
+// Descriptors left for everything but probes: Node's own, worker start-up, the catalog files.
+const FD_RESERVE = 48;
+
+/**
+ * Probes that fit under this process's open-files limit (getrlimit(2) as /proc/self/limits shows it)
+ * with a reserve for files; EMFILE is still handled, this only keeps it from starving module loads.
+ */
+function descriptorBudget(): number {
+  try {
+    const limits = readFileSync('/proc/self/limits', 'utf8');
+    const soft = /^Max open files\s+(\d+)/m.exec(limits)?.[1];
+    return soft === undefined ? Number.POSITIVE_INFINITY : Math.max(8, Number(soft) - FD_RESERVE);
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
 
 /** Turns one host's outcome bytes into the contract's port list and folded counts. */
 export function buildPortResults(
@@ -147,7 +165,11 @@ async function* scanGroups(
 ): AsyncIterable<HostResult> {
   const { ports } = options;
   const { preset, ...overrides } = options.timing ?? {};
-  const timing = resolveTiming(preset ?? 3, overrides);
+  const requested = resolveTiming(preset ?? 3, overrides);
+  const timing = resolveTiming(preset ?? 3, {
+    ...requested,
+    maxWindow: Math.min(requested.maxWindow, descriptorBudget()),
+  });
   // Loaded only when the first host is reported, so it does not delay the first probes.
   let catalog = options.catalog;
   const getCatalog = async () => {

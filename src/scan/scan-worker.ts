@@ -17,6 +17,7 @@ const post = (message: WorkerMessage) => port.postMessage(message);
 
 let unreported = 0;
 let reportedAt = 0;
+post({ type: 'ready' });
 try {
   await runTcpProbes(data.hosts[Symbol.iterator](), data.timing, {
     signal: controller.signal,

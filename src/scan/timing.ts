@@ -190,10 +190,11 @@ export class ProbeWindow {
     return Math.max(1, Math.min(this.#ceiling, Math.floor(this.#size)));
   }
 
-  /** An answer came back: grow. */
+  /** An answer came back: grow; a resource ceiling creeps back up (+1 per ceiling's worth of answers). */
   onAnswer(): void {
     this.#size += this.#size < this.#threshold ? 1 : 1 / this.#size;
     if (this.#size > this.#max) this.#size = this.#max;
+    if (this.#ceiling < this.#max) this.#ceiling = Math.min(this.#max, this.#ceiling + 1 / this.#ceiling);
   }
 
   /** A probe went unanswered: halve, as TCP does on loss. */
@@ -204,7 +205,7 @@ export class ProbeWindow {
 
   /**
    * The system ran out of descriptors or ports (EMFILE, ENFILE, EADDRNOTAVAIL, ENOBUFS) with
-   * `inFlight` probes open: never exceed what fitted, minus a margin.
+   * `inFlight` probes open: stay below what fitted, minus a margin, until answers raise it again.
    */
   onResourceLimit(inFlight: number): void {
     this.#ceiling = Math.max(1, Math.floor(inFlight * 0.9));

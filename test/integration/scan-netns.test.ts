@@ -2,6 +2,7 @@
 // with nmap -sT in the same namespace as the oracle.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { HostResult, ScanReport } from '../../src/model.js';
 import { earshotBin, runEarshot } from '../helpers/cli.js';
 import { hasCommand, skipUnlessRoot, withNetns } from '../helpers/netns.js';
@@ -62,7 +63,7 @@ describe('earshot scan in a namespace', { skip: skipUnlessRoot }, () => {
     });
   });
 
-  it('keeps results exact when file descriptors run out (prlimit --nofile=64: EMFILE is retry, not closed)', async () => {
+  it('stays exact under a tiny open-files limit (prlimit --nofile=64), workers included', async () => {
     await withNetns('emfile', async (ns) => {
       await ns.listen(LISTENERS);
       const result = await ns.exec(
@@ -74,6 +75,23 @@ describe('earshot scan in a namespace', { skip: skipUnlessRoot }, () => {
       const report = JSON.parse(result.stdout) as ScanReport;
       assert.deepEqual(openPorts(hostOf(report, '127.0.0.1')), V4_OPEN);
       assert.equal(hostOf(report, '127.0.0.1').extraPorts[0]?.count, 65535 - V4_OPEN.length);
+    });
+  });
+
+  it('treats EMFILE as "retry later": exact results while another part of the process hogs every descriptor', async () => {
+    await withNetns('fdhog', async (ns) => {
+      await ns.listen(LISTENERS);
+      const script = fileURLToPath(new URL('../helpers/fd-pressure-scan.ts', import.meta.url));
+      const result = await ns.exec(process.execPath, ['--import', 'tsx', script], { timeoutMs: 120_000 });
+      assert.equal(result.code, 0, result.stderr);
+      const { results, exhausted } = JSON.parse(result.stdout) as {
+        results: { open: number[]; listed: number; extraPorts: { state: string; count: number }[] }[];
+        exhausted: number;
+      };
+      assert.ok(exhausted > 0, 'descriptors really ran out during the scan');
+      assert.deepEqual(results[0]?.open, V4_OPEN);
+      assert.equal(results[0]?.listed, V4_OPEN.length, 'no port called filtered');
+      assert.equal(results[0]?.extraPorts[0]?.count, 65535 - V4_OPEN.length);
     });
   });
 

@@ -76,8 +76,10 @@ describe('ProbeWindow', () => {
     assert.equal(window.size, 7);
     window.onResourceLimit(5);
     assert.equal(window.size, 4);
-    for (let i = 0; i < 1000; i++) window.onAnswer();
-    assert.equal(window.size, 4);
+    for (let i = 0; i < 12; i++) window.onAnswer();
+    assert.ok(window.size <= 7, `the ceiling recovers slowly (${window.size})`);
+    for (let i = 0; i < 10_000; i++) window.onAnswer();
+    assert.equal(window.size, 100, 'and fully, given answers');
   });
 });
 
