@@ -3,24 +3,13 @@
 // directly (Node's tcp_wrap binding, the layer under net.Socket): a scan opens tens of thousands of
 // connections that carry no data, and net.Socket's streams, timers and listeners would be most of
 // the cost. See NETNS-NOTES for the traps handled here.
-import { constants as osConstants } from 'node:os';
 import { EarshotError } from '../errors.js';
-import type { AddressFamily } from '../model.js';
+import { type EngineHost, HostState } from './host-state.js';
 import { Outcome, type OutcomeCode } from './outcome.js';
-import { ProbeWindow, RateLimiter, RttEstimator, type TimingOptions } from './timing.js';
+import { binding, type ConnectReq, outcomeOfError, SocketPool, type TcpHandle, UV } from './tcp-handles.js';
+import { ProbeWindow, RateLimiter, type TimingOptions } from './timing.js';
 
-/** One host for the engine: its address and the ports to probe. */
-export interface EngineHost {
-  address: string;
-  family: AddressFamily;
-  ports: readonly number[];
-  /**
-   * Set when threads share the host: `cursor[0]` is the next unclaimed port index (threads claim
-   * blocks with Atomics.add, so a busy core simply claims fewer), and every thread writes its
-   * outcomes into the same shared bytes.
-   */
-  shared?: { cursor: Int32Array; outcomes: Uint8Array };
-}
+export type { EngineHost } from './host-state.js';
 
 /** What the engine learned about one host; `outcomes[i]` is about `ports[i]`. */
 export interface EngineHostResult {
@@ -44,139 +33,8 @@ export interface EngineRunOptions {
   onProbesDone?(count: number): void;
 }
 
-interface TcpHandle {
-  connect(req: ConnectReq, address: string, port: number): number;
-  connect6(req: ConnectReq, address: string, port: number): number;
-  getsockname(out: { address?: string; port?: number }): number;
-  getpeername(out: { address?: string; port?: number }): number;
-  reset(): number;
-  close(): void;
-}
-interface ConnectReq {
-  oncomplete: (status: number, handle: TcpHandle, req: ConnectReq) => void;
-  slot: number;
-}
-interface TcpWrapBinding {
-  TCP: new (type: number) => TcpHandle;
-  TCPConnectWrap: new () => ConnectReq;
-  constants: { SOCKET: number };
-}
-
-// process.binding is documented as deprecated but tcp_wrap stays on its allow-list through Node 22;
-// it is what net.Socket itself is built on.
-const binding = (process as unknown as { binding(name: string): TcpWrapBinding }).binding('tcp_wrap');
-
-const errno = osConstants.errno;
-// libuv reports errors as negative errno values.
-const UV = {
-  ECONNREFUSED: -errno.ECONNREFUSED,
-  ECONNABORTED: -errno.ECONNABORTED,
-  ECANCELED: -errno.ECANCELED,
-  EHOSTUNREACH: -errno.EHOSTUNREACH,
-  ENETUNREACH: -errno.ENETUNREACH,
-  ENETDOWN: -errno.ENETDOWN,
-  EACCES: -errno.EACCES,
-  EPERM: -errno.EPERM,
-  EINVAL: -errno.EINVAL,
-  ETIMEDOUT: -errno.ETIMEDOUT,
-};
-
-// Running out of descriptors, buffers or source ports says nothing about the target: retry later.
-const RESOURCE_ERRORS = new Set(
-  ['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS', 'EAGAIN', 'ENOMEM'].map(
-    (name) => -(errno as Record<string, number>)[name]!,
-  ),
-);
-
-/** Maps a failed connect's status to an outcome; null for resource errors (retry). */
-function outcomeOfError(status: number): OutcomeCode | null {
-  if (RESOURCE_ERRORS.has(status)) return null;
-  switch (status) {
-    case UV.ECONNREFUSED:
-      return Outcome.closed;
-    // v6 REJECT admin-prohibited and local firewall rules (connect(2): EACCES, EPERM).
-    case UV.EACCES:
-    case UV.EPERM:
-      return Outcome.adminProhibited;
-    // v4 ICMP host-unreachable, and admin-prohibited: the kernel maps both to EHOSTUNREACH.
-    case UV.EHOSTUNREACH:
-      return Outcome.hostUnreach;
-    // EINVAL: a blackhole route.
-    case UV.ENETUNREACH:
-    case UV.ENETDOWN:
-    case UV.EINVAL:
-      return Outcome.netUnreach;
-    default:
-      return Outcome.noResponse;
-  }
-}
-
 const RESOURCE_STALL_LIMIT_MS = 10_000;
 const MIN_SWEEP_MS = 5;
-const IPV6_ICMP_WAIT_MS = 1500;
-const CLAIM_BLOCK = 256;
-
-class HostState {
-  readonly outcomes: Uint8Array;
-  readonly tries: Uint8Array;
-  readonly retryQueue: number[] = [];
-  readonly rtt: RttEstimator;
-  readonly window: ProbeWindow;
-  readonly lastTryFloorMs: number;
-  readonly startedAtMs = Date.now();
-  readonly deadline: number;
-  /** Claimed port indexes not yet started: [next, end). */
-  next = 0;
-  end = 0;
-  /** No port index is left to claim (by any thread). */
-  exhausted = false;
-  #ownCursor = 0;
-  inFlight = 0;
-  done = false;
-
-  constructor(
-    readonly index: number,
-    readonly host: EngineHost,
-    timing: Readonly<TimingOptions>,
-    now: number,
-  ) {
-    this.outcomes = host.shared?.outcomes ?? new Uint8Array(host.ports.length);
-    this.tries = new Uint8Array(host.ports.length);
-    this.exhausted = host.ports.length === 0;
-    // ICMPv6 errors reach connect() only with the retransmitted SYN, ~1 s late (NETNS-NOTES): a
-    // shorter timeout would call a REJECT "filtered, no-response". Loopback answers at once.
-    this.lastTryFloorMs = host.family === 'ipv6' && host.address !== '::1' ? IPV6_ICMP_WAIT_MS : 0;
-    this.rtt = new RttEstimator(timing);
-    this.window = new ProbeWindow(timing);
-    this.deadline = timing.hostTimeoutMs > 0 ? now + timing.hostTimeoutMs : Number.POSITIVE_INFINITY;
-  }
-
-  hasWork(): boolean {
-    return this.retryQueue.length > 0 || this.next < this.end || !this.exhausted;
-  }
-
-  /** The next port index to probe (retries first), or -1 when none is left for this thread. */
-  claim(): number {
-    if (this.retryQueue.length > 0) return this.retryQueue.pop()!;
-    if (this.next >= this.end) {
-      if (this.exhausted) return -1;
-      const count = this.host.ports.length;
-      const cursor = this.host.shared?.cursor;
-      const start = cursor ? Atomics.add(cursor, 0, CLAIM_BLOCK) : this.#ownCursor;
-      this.#ownCursor = start + CLAIM_BLOCK;
-      if (start + CLAIM_BLOCK >= count) this.exhausted = true;
-      if (start >= count) return -1;
-      this.next = start;
-      this.end = Math.min(count, start + CLAIM_BLOCK);
-    }
-    return this.next++;
-  }
-
-  /** Every port this thread claimed is concluded and nothing is left to claim. */
-  isSettled(): boolean {
-    return this.exhausted && this.next >= this.end && this.retryQueue.length === 0 && this.inFlight === 0;
-  }
-}
 
 /** Probes every port of every host from `hosts` on this thread; resolves when all are concluded. */
 export async function runTcpProbes(
@@ -191,6 +49,7 @@ export async function runTcpProbes(
   // window only caps all probes together and shrinks when descriptors run out.
   const window = new ProbeWindow({ ...timing, initialWindow: timing.maxWindow });
   const limiter = new RateLimiter(timing.maxRate);
+  const sockets = new SocketPool();
   const slotCount = timing.maxWindow;
   const slotHost: (HostState | null)[] = new Array(slotCount).fill(null);
   const slotIndex = new Int32Array(slotCount);
@@ -293,7 +152,7 @@ export async function runTcpProbes(
       if (!state.done) conclude(state, index, self ? Outcome.closed : Outcome.open);
     } else {
       // A refused socket can connect again: keep it rather than pay for a new one (see connectProbe).
-      if (status === UV.ECONNREFUSED) spares[state.host.family === 'ipv6' ? 1 : 0]!.push(handle);
+      if (status === UV.ECONNREFUSED) sockets.keep(handle, state.host.family);
       else handle.close();
       const outcome = outcomeOfError(status);
       if (outcome === null) {
@@ -313,42 +172,13 @@ export async function runTcpProbes(
     pump();
   }
 
-  // Sockets whose connect was refused, by family (v4, v6), ready for another connect.
-  const spares: TcpHandle[][] = [[], []];
-
-  /**
-   * Starts a connect on a spare socket if one is ready, else on a new one. Reusing a refused socket
-   * saves the socket(), close() and epoll_ctl() calls and Node's handle set-up: about a third of a
-   * loopback scan's CPU. connect(2) on it first answers ECONNABORTED (the kernel resets the
-   * socket to unconnected), then starts the new connect; any other answer retires the socket.
-   */
-  let connectError = 0;
-  const connectProbe = (host: EngineHost, port: number, req: ConnectReq): TcpHandle => {
-    const v6 = host.family === 'ipv6';
-    const spare = spares[v6 ? 1 : 0]!.pop();
-    if (spare !== undefined) {
-      let error = v6 ? spare.connect6(req, host.address, port) : spare.connect(req, host.address, port);
-      if (error === UV.ECONNABORTED) {
-        error = v6 ? spare.connect6(req, host.address, port) : spare.connect(req, host.address, port);
-      }
-      if (error === 0) {
-        connectError = 0;
-        return spare;
-      }
-      spare.close();
-    }
-    const handle = new binding.TCP(binding.constants.SOCKET);
-    connectError = v6 ? handle.connect6(req, host.address, port) : handle.connect(req, host.address, port);
-    return handle;
-  };
-
   const startProbe = (state: HostState, index: number, now: number): boolean => {
     const req = new binding.TCPConnectWrap();
     const slot = freeSlots.pop()!;
     req.oncomplete = oncomplete;
     req.slot = slot;
-    const handle = connectProbe(state.host, state.host.ports[index]!, req);
-    const error = connectError;
+    const handle = sockets.connect(state.host.family, state.host.address, state.host.ports[index]!, req);
+    const error = sockets.lastError;
     if (error !== 0) {
       freeSlots.push(slot);
       handle.close();
@@ -527,6 +357,6 @@ export async function runTcpProbes(
         handle.close();
       }
     }
-    for (const pool of spares) for (const handle of pool.splice(0)) handle.close();
+    sockets.close();
   }
 }
