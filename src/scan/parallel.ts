@@ -7,7 +7,7 @@ import { EarshotError, type EarshotErrorCode } from '../errors.js';
 import { type EngineHost, type EngineHostResult, runTcpProbes } from './tcp-connect.js';
 import type { TimingOptions } from './timing.js';
 
-/** What a scan worker is started with (the shared buffers are shared, not copied). */
+/** What a scan worker is given to run (the shared buffers are shared, not copied). */
 export interface ParallelWorkerData {
   hosts: EngineHost[];
   timing: TimingOptions;
@@ -21,11 +21,45 @@ export type WorkerMessage =
   | { type: 'done'; count: number }
   | { type: 'error'; code: string | null; message: string };
 
+/** Messages from the main thread to a scan worker. */
+export type WorkerControl = { type: 'run'; data: ParallelWorkerData } | { type: 'abort' };
+
 // Under tsx (tests) this module is TypeScript; built, it is JavaScript: start the sibling in kind.
 const workerUrl = new URL(
   import.meta.url.endsWith('.ts') ? './scan-worker.ts' : './scan-worker.js',
   import.meta.url,
 );
+
+interface PooledWorker {
+  worker: Worker;
+  failed: boolean;
+}
+
+const warmWorkers: PooledWorker[] = [];
+
+const startWorker = (): PooledWorker => {
+  const entry = { worker: new Worker(workerUrl), failed: false };
+  // A worker that cannot start (EMFILE loading its modules) must not crash the scan: it is skipped.
+  entry.worker.on('error', () => {
+    entry.failed = true;
+  });
+  entry.worker.once('exit', () => {
+    entry.failed = true;
+  });
+  return entry;
+};
+
+/**
+ * Starts `count` scan threads now, so that they have booted (~40 ms each) by the time a big scan
+ * begins; threads still idle never keep the process alive.
+ */
+export function prewarmScanThreads(count: number): void {
+  while (warmWorkers.length < count) {
+    const entry = startWorker();
+    entry.worker.unref();
+    warmWorkers.push(entry);
+  }
+}
 
 /** Engine options of one group run across threads. */
 export interface ParallelRunOptions {
@@ -33,6 +67,8 @@ export interface ParallelRunOptions {
   signal?: AbortSignal;
   onHostDone(result: EngineHostResult): void;
   onProbesDone?(count: number): void;
+  /** Called once when the first worker is probing: a moment the main thread can spare for other work. */
+  onWorkerProbing?(): void;
 }
 
 /** Splits the window and rate of `timing` among `parts` threads. */
@@ -86,6 +122,7 @@ export async function runTcpProbesParallel(
     emitIfComplete(result.index);
   };
   const workers: Worker[] = [];
+  let workerProbing = false;
   const onAbort = () => {
     for (const worker of workers) worker.postMessage({ type: 'abort' });
   };
@@ -93,8 +130,9 @@ export async function runTcpProbesParallel(
   try {
     const runs: Promise<void>[] = [];
     for (let part = 1; part < threads; part++) {
-      const data: ParallelWorkerData = { hosts: sharedHosts, timing: timingShare };
-      const worker = new Worker(workerUrl, { workerData: data });
+      const entry = warmWorkers.shift() ?? startWorker();
+      const worker = entry.worker;
+      worker.ref();
       workers.push(worker);
       runs.push(
         new Promise<void>((resolve, reject) => {
@@ -106,9 +144,14 @@ export async function runTcpProbesParallel(
             for (let index = 0; index < hosts.length; index++) emitIfComplete(index);
             resolve();
           };
+          if (entry.failed) return failed(new Error('scan worker failed to start'));
           worker.on('message', (message: WorkerMessage) => {
             heard = true;
-            if (message.type === 'ready') return;
+            if (message.type === 'ready') {
+              if (!workerProbing) options.onWorkerProbing?.();
+              workerProbing = true;
+              return;
+            }
             if (message.type === 'host') onThreadHostDone(message.result);
             else if (message.type === 'progress') options.onProbesDone?.(message.count);
             else if (message.type === 'done') {
@@ -123,6 +166,8 @@ export async function runTcpProbesParallel(
           });
           worker.once('error', failed);
           worker.once('exit', () => failed(options.signal?.reason ?? new Error('scan worker exited early')));
+          const run: WorkerControl = { type: 'run', data: { hosts: sharedHosts, timing: timingShare } };
+          worker.postMessage(run);
         }),
       );
     }

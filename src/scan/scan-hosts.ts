@@ -7,7 +7,7 @@ import { loadServiceCatalog, type ServiceCatalog } from '../catalog/services.js'
 import type { ExtraPorts, HostResult, PortReason, PortResult, PortState } from '../model.js';
 import { type DiscoveryResult, discoverHosts } from './discovery.js';
 import { describeOutcome, Outcome } from './outcome.js';
-import { runTcpProbesParallel } from './parallel.js';
+import { prewarmScanThreads, runTcpProbesParallel } from './parallel.js';
 import type { ScanTarget } from './targets.js';
 import { type EngineHost, type EngineHostResult, runTcpProbes } from './tcp-connect.js';
 import { resolveTiming, type TimingOptions, type TimingPreset } from './timing.js';
@@ -51,6 +51,18 @@ function descriptorBudget(): number {
   } catch {
     return Number.POSITIVE_INFINITY;
   }
+}
+
+const threadCount = (threads?: number) =>
+  Math.max(1, Math.floor(threads ?? Math.min(4, availableParallelism())));
+
+/**
+ * Starts the worker threads a scan of `portCount` ports per host will use, before slow set-up
+ * (target resolution, discovery), so they are ready when probing begins. Optional.
+ */
+export function prepareScanThreads(portCount: number, threads?: number): void {
+  const count = threadCount(threads);
+  if (count > 1 && portCount >= PARALLEL_MIN_PROBES) prewarmScanThreads(count - 1);
 }
 
 /** Turns one host's outcome bytes into the contract's port list and folded counts. */
@@ -176,7 +188,7 @@ async function* scanGroups(
     catalog ??= await loadServiceCatalog();
     return catalog;
   };
-  const threads = Math.max(1, Math.floor(options.threads ?? Math.min(4, availableParallelism())));
+  const threads = threadCount(options.threads);
   const groupSize = Math.max(1, Math.min(4096, Math.floor(GROUP_PROBE_BUDGET / Math.max(1, ports.length))));
   const total = (options.targetCount ?? 0) * ports.length;
   let done = 0;
@@ -240,6 +252,10 @@ async function* scanGroups(
         ? runTcpProbesParallel(hosts, timing, {
             threads,
             onHostDone,
+            // Load the catalog while a worker probes, not after the scan.
+            onWorkerProbing: () => {
+              getCatalog().catch(() => undefined);
+            },
             onProbesDone: progress,
             signal,
           })

@@ -12,7 +12,7 @@ import {
   renderScanText,
 } from '../../report/scan-text.js';
 import { defaultTcpPorts, formatPortSpec, parsePortSpec } from '../../scan/ports.js';
-import { scanHosts } from '../../scan/scan-hosts.js';
+import { prepareScanThreads, scanHosts } from '../../scan/scan-hosts.js';
 import { prepareTargets } from '../../scan/targets.js';
 import { parseDurationMs, type TimingOptions, type TimingPreset } from '../../scan/timing.js';
 import { ExitCode } from '../exit-codes.js';
@@ -80,6 +80,7 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
   // The default port set needs the catalog now; otherwise the scan loads it when the first host is done.
   const catalog = options.ports === undefined ? await loadServiceCatalog() : undefined;
   const ports = catalog ? defaultTcpPorts(catalog) : parsePortSpec(options.ports ?? '');
+  prepareScanThreads(ports.length, threads);
   const split = (list?: string) =>
     list
       ? list
@@ -100,9 +101,7 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
     version: VERSION,
     kind: 'scan',
     args: process.argv.slice(2),
-    scanInfo: [
-      { type: 'connect', protocol: 'tcp', portCount: ports.length, portSpec: formatPortSpec(ports) },
-    ],
+    scanInfo: [],
     hosts: [],
     stats: {
       startedAt: startedAt.toISOString(),
@@ -155,6 +154,13 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
     process.off('SIGINT', onSigint);
     progress.clear();
   }
+  // Formatting 65535 ports takes a few ms: after the scan, not before it.
+  report.scanInfo.push({
+    type: 'connect',
+    protocol: 'tcp',
+    portCount: ports.length,
+    portSpec: formatPortSpec(ports),
+  });
   const endedAt = new Date();
   report.stats.endedAt = endedAt.toISOString();
   report.stats.elapsedMs = endedAt.getTime() - startedAt.getTime();
