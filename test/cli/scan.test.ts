@@ -68,6 +68,21 @@ describe('earshot scan (CLI)', () => {
     });
   });
 
+  it('shows a progress line on a terminal (script(1) gives it one), none with --quiet', {
+    skip: skipUnlessRoot,
+  }, async () => {
+    await withNetns('tty', async (ns) => {
+      const command = (extra: string) =>
+        `${process.execPath} ${earshotBin} scan ${extra} --max-rate 4000 -p 1-6000 127.0.0.1`;
+      const shown = await ns.exec('script', ['-qec', command(''), '/dev/null'], { timeoutMs: 30_000 });
+      assert.equal(shown.code, 0, shown.stdout);
+      assert.match(shown.stdout, /\r\d+\/6000 ports \d+% · \d+ ports\/s · ETA \d+ s\x1b\[K/);
+      assert.match(shown.stdout, /earshot done: 1 IP address/);
+      const quiet = await ns.exec('script', ['-qec', command('--quiet'), '/dev/null'], { timeoutMs: 30_000 });
+      assert.doesNotMatch(quiet.stdout, /ports\/s/);
+    });
+  });
+
   it('writes the JSON contract to -o FILE', { skip: skipUnlessRoot }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'earshot-scan-'));
     try {
