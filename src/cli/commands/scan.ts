@@ -208,16 +208,16 @@ export function scanCommand(): Command {
       '-p, --ports <spec>',
       'ports to scan: 22,80,8000-8100, or -p- for 1-65535 (default: 1-1024 and every named port)',
     )
-    .option('--iL <file>', 'read targets from FILE, one per line, # comments (nmap -iL)')
+    .option('--iL <file>', 'read targets from FILE, one per line, # comments (also -iL)')
     .option('--exclude <list>', 'comma-separated targets to leave out')
     .option('--exclude-file <file>', 'leave out the targets listed in FILE')
-    .option('--Pn', 'skip host discovery: treat every host as up (nmap -Pn)')
+    .option('--Pn', 'skip host discovery: treat every host as up (also -Pn)')
     .addOption(new Option('-T <0-5>', 'timing template: 0 paranoid … 3 normal (default) … 5 insane'))
     .option('--max-rate <n>', 'start at most N probes per second')
     .option('--max-retries <n>', 'retry a silent port at most N times')
     .option('--host-timeout <duration>', 'give up on a host after DURATION (500ms, 30s, 5m)')
     .option('--reason', 'show why each port got its state (syn-ack, conn-refused, no-response, ...)')
-    .option('--json', 'print one JSON document (see README, "JSON output") instead of text')
+    .option('--json', 'print one JSON document instead of text (README: "earshot scan --json")')
     .option('--all-ports', 'list every port, none folded into "Not shown"')
     .option('-o, --output <file>', 'also write the report (text, or JSON with --json) to FILE')
     .option('-q, --quiet', 'no progress line on stderr')
@@ -235,10 +235,10 @@ finish. On a terminal a progress line shows on stderr; Ctrl-C stops, prints what
 exits 130. Bad targets, ports or options exit 64 before any packet is sent.
 
 Examples:
-  earshot scan localhost                  the guide's nmap -sT localhost
-  earshot scan -p- 127.0.0.1 ::1          every port, both loopbacks
-  earshot scan -p 22,80,443 10.0.0.0/24   three ports on a /24
-  earshot scan --Pn -T4 --reason 10.0.0.5 skip discovery, faster timing, say why
+  earshot scan localhost                   the guide's nmap -sT localhost
+  earshot scan -p- 127.0.0.1 ::1           every port, both loopbacks
+  earshot scan -p 22,80,443 10.0.0.0/24    three ports on a /24
+  earshot scan -Pn -T4 --reason 10.0.0.5   skip discovery, faster timing, say why
   earshot scan --json -o scan.json -iL hosts.txt`,
     )
     .action(runScan);
