@@ -35,7 +35,7 @@ export {
 export { escapeForTerminal } from './report/terminal-escape.js';
 export { DISCOVERY_PORTS, type DiscoveryResult, discoverHosts } from './scan/discovery.js';
 export { defaultTcpPorts, formatPortSpec, parsePortSpec } from './scan/ports.js';
-export { buildPortResults, scanHosts, type TcpScanOptions } from './scan/scan-hosts.js';
+export { buildPortResults, prepareScanThreads, scanHosts, type TcpScanOptions } from './scan/scan-hosts.js';
 export {
   type PreparedTargets,
   type PrepareTargetsOptions,
