@@ -191,3 +191,59 @@ export class ProductDifference {
     return segments;
   }
 }
+
+/** The lowest and highest address of a product as numbers; IPv4 spans sit above every IPv6 one. */
+export function productSpan(product: AddressProduct): { lo: bigint; hi: bigint } {
+  const shift = BigInt(FAMILY_SHAPE[product.family].bits);
+  let lo = product.family === 'ipv4' ? 1n : 0n;
+  let hi = lo;
+  for (const set of product.parts) {
+    lo = (lo << shift) | BigInt(set[0]![0]);
+    hi = (hi << shift) | BigInt(set[set.length - 1]![1]);
+  }
+  return { lo, hi };
+}
+
+/** Finds the entries whose span meets a query span: a static segment tree over the highest ends. */
+export class SpanIndex<T> {
+  readonly #lo: bigint[];
+  readonly #items: T[];
+  readonly #maxHi: bigint[];
+  readonly #leaves: number;
+
+  constructor(entries: readonly { lo: bigint; hi: bigint; item: T }[]) {
+    const sorted = [...entries].sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+    this.#lo = sorted.map((entry) => entry.lo);
+    this.#items = sorted.map((entry) => entry.item);
+    let leaves = 1;
+    while (leaves < sorted.length) leaves *= 2;
+    this.#leaves = leaves;
+    this.#maxHi = new Array<bigint>(2 * leaves).fill(-1n);
+    sorted.forEach((entry, index) => {
+      this.#maxHi[leaves + index] = entry.hi;
+    });
+    for (let node = leaves - 1; node >= 1; node--) {
+      const left = this.#maxHi[2 * node]!;
+      const right = this.#maxHi[2 * node + 1]!;
+      // biome-ignore lint/complexity/useMathMinMax: Math.max does not take bigint.
+      this.#maxHi[node] = left > right ? left : right;
+    }
+  }
+
+  /** Every entry with lo <= hi and hi >= lo, in ascending order of lo. */
+  query(lo: bigint, hi: bigint): T[] {
+    const found: T[] = [];
+    const visit = (node: number, first: number, width: number): void => {
+      // Entries are sorted by lo: once one starts past `hi`, so does the rest of the subtree.
+      if (first >= this.#items.length || this.#maxHi[node]! < lo || this.#lo[first]! > hi) return;
+      if (width === 1) {
+        found.push(this.#items[first]!);
+        return;
+      }
+      visit(2 * node, first, width / 2);
+      visit(2 * node + 1, first + width / 2, width / 2);
+    };
+    visit(1, 0, this.#leaves);
+    return found;
+  }
+}

@@ -1,17 +1,18 @@
 // Target specifications → a lazy stream of addresses. Everything is validated and every name resolved
 // here, before the first packet; ranges are counted and walked without being materialised.
-import { lookup } from 'node:dns/promises';
-import { readFile } from 'node:fs/promises';
 import ipaddr from 'ipaddr.js';
-import { EarshotError, errnoCode } from '../errors.js';
+import { EarshotError } from '../errors.js';
 import type { AddressFamily } from '../model.js';
 import {
   type AddressProduct,
   ProductDifference,
   productContains,
+  productSpan,
+  SpanIndex,
   singleProduct,
   singleValues,
 } from './address-set.js';
+import { defaultResolve, readTokenFile, resolveNames, type TargetResolver } from './target-input.js';
 import {
   type ParsedTarget,
   parseTargetToken,
@@ -20,6 +21,8 @@ import {
   type TargetToken,
   type TokenOrigin,
 } from './target-parse.js';
+
+export type { TargetResolver } from './target-input.js';
 
 /** One address to scan, with the names the user gave for it. */
 export interface ScanTarget {
@@ -43,106 +46,11 @@ export interface PreparedTargets {
   [Symbol.iterator](): Iterator<ScanTarget>;
 }
 
-/** Resolves a host name to its addresses, first choice first. */
-export type TargetResolver = (hostname: string) => Promise<{ address: string; family: AddressFamily }[]>;
-
 /** Options of prepareTargets. */
 export interface PrepareTargetsOptions {
   /** Default: dns.lookup with every address, in the resolver's order. */
   resolve?: TargetResolver;
   signal?: AbortSignal;
-}
-
-const RESOLVE_CONCURRENCY = 8;
-
-const defaultResolve: TargetResolver = async (hostname) =>
-  (await lookup(hostname, { all: true, verbatim: true })).map((entry) => ({
-    address: entry.address,
-    family: entry.family === 6 ? 'ipv6' : 'ipv4',
-  }));
-
-/** Reads a -iL or --exclude-file file into tokens: whitespace-separated, "#" starts a comment. */
-async function readTokenFile(
-  path: string,
-  role: TokenOrigin['role'],
-  signal?: AbortSignal,
-): Promise<TargetToken[]> {
-  const what = role === 'target' ? 'target file' : 'exclude file';
-  let text: string;
-  try {
-    text = await readFile(path, { encoding: 'utf8', signal });
-  } catch (error) {
-    if (signal?.aborted) throw signal.reason;
-    throw new EarshotError(
-      'ERR_TARGET_FILE',
-      `Cannot read the ${what} ${JSON.stringify(path)} (${errnoCode(error) ?? String(error)}): check the path and its permissions.`,
-      { cause: error },
-    );
-  }
-  const tokens: TargetToken[] = [];
-  text.split('\n').forEach((rawLine, index) => {
-    const hash = rawLine.indexOf('#');
-    const line = hash === -1 ? rawLine : rawLine.slice(0, hash);
-    const origin: TokenOrigin = { role, where: `${path} line ${index + 1}` };
-    for (const word of line.split(/\s+/)) {
-      if (word === '') continue;
-      const texts = role === 'exclude' ? splitCommaList(word) : [word];
-      for (const piece of texts) tokens.push({ text: piece, origin });
-    }
-  });
-  if (tokens.length === 0 && role === 'target') {
-    throw new EarshotError(
-      'ERR_TARGET_FILE',
-      `The target file ${JSON.stringify(path)} lists no targets: put one or more per line ("#" starts a comment).`,
-    );
-  }
-  return tokens;
-}
-
-/** Resolves every distinct name once, a few at a time; rejects with ERR_TARGET_RESOLVE or signal.reason. */
-async function resolveNames(
-  names: string[],
-  resolve: TargetResolver,
-  signal?: AbortSignal,
-): Promise<Map<string, { address: string; family: AddressFamily }[]>> {
-  const results = new Map<string, { address: string; family: AddressFamily }[]>();
-  let aborted: (() => void) | undefined;
-  const abortPromise = new Promise<never>((_, reject) => {
-    aborted = () => reject(signal?.reason);
-    signal?.addEventListener('abort', aborted, { once: true });
-  });
-  abortPromise.catch(() => {});
-  const queue = [...names];
-  const worker = async (): Promise<void> => {
-    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-      signal?.throwIfAborted();
-      let found: { address: string; family: AddressFamily }[];
-      try {
-        found = await Promise.race([resolve(name), abortPromise]);
-      } catch (error) {
-        if (signal?.aborted) throw signal.reason;
-        throw new EarshotError(
-          'ERR_TARGET_RESOLVE',
-          `Cannot resolve ${JSON.stringify(name)} (${errnoCode(error) ?? String(error)}): check the name, or give its IP address.`,
-          { cause: error },
-        );
-      }
-      if (found.length === 0) {
-        throw new EarshotError(
-          'ERR_TARGET_RESOLVE',
-          `Cannot resolve ${JSON.stringify(name)}: it has no addresses; check the name, or give its IP address.`,
-        );
-      }
-      results.set(name, found);
-    }
-  };
-  try {
-    signal?.throwIfAborted();
-    await Promise.all(Array.from({ length: Math.min(RESOLVE_CONCURRENCY, names.length) }, worker));
-  } finally {
-    if (aborted) signal?.removeEventListener('abort', aborted);
-  }
-  return results;
 }
 
 /** An address product with what the user called it. */
@@ -162,8 +70,15 @@ function toResolved(
   if (parsed.kind === 'addresses') return [{ product: parsed.product, zone: parsed.zone, named: null }];
   const found = names.get(parsed.name.toLowerCase())!;
   // nmap scans the first address a name resolves to; an exclusion covers all of them.
-  return (allAddresses ? found : found.slice(0, 1)).map(({ address, family }) => {
+  return (allAddresses ? found : found.slice(0, 1)).map(({ address }) => {
+    if (!ipaddr.IPv4.isValidFourPartDecimal(address) && !ipaddr.IPv6.isValid(address)) {
+      throw new EarshotError(
+        'ERR_TARGET_RESOLVE',
+        `Resolving ${JSON.stringify(parsed.name)} gave ${JSON.stringify(address)}, which is not an IP address; check the resolver.`,
+      );
+    }
     const ip = ipaddr.parse(address);
+    const family: AddressFamily = ip.kind() === 'ipv4' ? 'ipv4' : 'ipv6';
     const values = ip.kind() === 'ipv4' ? (ip as ipaddr.IPv4).octets : (ip as ipaddr.IPv6).parts;
     const product = prefixResolved(token, family, singleProduct(family, values), parsed.prefix);
     return { product, zone: null, named: { hostname: parsed.name, address: formatAddress(family, values) } };
@@ -229,42 +144,40 @@ export async function prepareTargets(
 function buildTargets(targets: Resolved[], excluded: AddressProduct[]): PreparedTargets {
   const hostnames = new Map<string, string[]>();
   const blocks: Block[] = [];
-  const seenSingles = new Set<string>();
-  const earlierSingles: AddressProduct[] = [];
-  const earlierRanges: AddressProduct[] = [];
-  // Long exclude lists are mostly single addresses: a set answers for them in constant time.
-  const excludedSingles = new Set<string>();
-  const excludedRanges: AddressProduct[] = [];
-  for (const entry of excluded) {
-    const values = singleValues(entry);
-    if (values === null) excludedRanges.push(entry);
-    else excludedSingles.add(formatAddress(entry.family, values));
-  }
-  const isExcluded = (product: AddressProduct, values: number[]): boolean =>
-    excludedSingles.has(formatAddress(product.family, values)) ||
-    excludedRanges.some((entry) => entry.family === product.family && productContains(entry, values));
+  // Excluded products carry order -1; a target sees only the targets given before it.
+  const index = new SpanIndex<{ product: AddressProduct; order: number }>([
+    ...excluded.map((product) => ({ ...productSpan(product), item: { product, order: -1 } })),
+    ...targets.flatMap(({ product, zone }, order) =>
+      zone === null ? [{ ...productSpan(product), item: { product, order } }] : [],
+    ),
+  ]);
+  const seenZoned = new Set<string>();
 
-  for (const { product, zone, named } of targets) {
+  for (const [order, { product, zone, named }] of targets.entries()) {
     if (named !== null) {
       const known = hostnames.get(named.address) ?? [];
       if (!known.includes(named.hostname)) known.push(named.hostname);
       hostnames.set(named.address, known);
     }
+    const span = productSpan(product);
+    const before = index
+      .query(span.lo, span.hi)
+      .filter((entry) => entry.order < order && (zone === null || entry.order === -1));
     const values = singleValues(product);
     if (values === null) {
-      const removed = [...excluded, ...earlierRanges, ...earlierSingles];
-      const difference = new ProductDifference(product, removed);
-      earlierRanges.push(product);
+      const difference = new ProductDifference(
+        product,
+        before.map((entry) => entry.product),
+      );
       if (difference.size > 0n) blocks.push({ kind: 'range', family: product.family, difference });
       continue;
     }
+    // A single address is dropped when excluded, or when an earlier target already holds it.
+    if (before.some((entry) => productContains(entry.product, values))) continue;
     const address = formatAddress(product.family, values, zone);
-    if (seenSingles.has(address) || isExcluded(product, values)) continue;
-    seenSingles.add(address);
-    if (zone === null) {
-      if (earlierRanges.some((range) => range.family === product.family && productContains(range, values)))
-        continue;
-      earlierSingles.push(product);
+    if (zone !== null) {
+      if (seenZoned.has(address)) continue;
+      seenZoned.add(address);
     }
     blocks.push({ kind: 'single', target: { address, family: product.family, hostnames: [] } });
   }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
+import { SpanIndex } from '../../src/scan/address-set.js';
 import { prepareTargets } from '../../src/scan/targets.js';
 import { hasCommand, runOk, skipUnlessRoot, withNetns } from '../helpers/netns.js';
 
@@ -121,6 +122,25 @@ describe('target sets (properties)', () => {
         },
       ),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe('SpanIndex', () => {
+  it('finds exactly the spans that meet a query span (property)', () => {
+    const span = fc
+      .tuple(fc.bigInt({ min: 0n, max: 1000n }), fc.bigInt({ min: 0n, max: 300n }))
+      .map(([lo, width]) => ({ lo, hi: lo + width }));
+    fc.assert(
+      fc.property(fc.array(span, { maxLength: 60 }), span, (spans, query) => {
+        const index = new SpanIndex(spans.map((entry, item) => ({ ...entry, item })));
+        const found = index.query(query.lo, query.hi).sort((a, b) => a - b);
+        const expected = spans.flatMap((entry, item) =>
+          entry.lo <= query.hi && entry.hi >= query.lo ? [item] : [],
+        );
+        assert.deepEqual(found, expected);
+      }),
+      { numRuns: 300 },
     );
   });
 });

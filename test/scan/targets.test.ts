@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { isEarshotError } from '../../src/errors.js';
 import { prepareTargets } from '../../src/scan/targets.js';
 import { assertTargetError, list, lookups, prepare } from '../helpers/targets.js';
 
@@ -182,6 +183,20 @@ describe('prepareTargets: names', () => {
       { targets: ['10.0.0.1'], exclude: ['nosuch.test'] },
       'ERR_TARGET_RESOLVE',
       /nosuch.test/,
+    );
+  });
+
+  it('rejects what a resolver returns when it is not an IP address', async () => {
+    await assert.rejects(
+      prepareTargets(
+        { targets: ['odd.test'] },
+        { resolve: async () => [{ address: '1.2.3', family: 'ipv4' }] },
+      ),
+      (error) => {
+        assert.ok(isEarshotError(error, 'ERR_TARGET_RESOLVE'));
+        assert.match(error.message, /^Resolving "odd.test" gave "1.2.3", which is not an IP address/);
+        return true;
+      },
     );
   });
 
