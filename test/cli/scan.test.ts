@@ -83,6 +83,18 @@ describe('earshot scan (CLI)', () => {
     });
   });
 
+  it('stops quietly when the reader goes away (earshot scan | head -1)', {
+    skip: skipUnlessRoot,
+  }, async () => {
+    await withNetns('epipe', async (ns) => {
+      const pipeline = `${process.execPath} ${earshotBin} scan -p- 127.0.0.1 127.0.0.2 127.0.0.3 | head -1; echo "status \${PIPESTATUS[0]}" >&2`;
+      const result = await ns.exec('bash', ['-c', pipeline], { timeoutMs: 30_000 });
+      assert.match(result.stdout, /^Starting earshot/);
+      assert.doesNotMatch(result.stderr, /EPIPE|internal error/);
+      assert.match(result.stderr, /status 0/);
+    });
+  });
+
   it('writes the JSON contract to -o FILE', { skip: skipUnlessRoot }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'earshot-scan-'));
     try {

@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { loadServiceCatalog } from '../../catalog/services.js';
-import { EarshotError } from '../../errors.js';
+import { EarshotError, errnoCode } from '../../errors.js';
 import type { HostResult, ScanReport } from '../../model.js';
 import { renderScanJson } from '../../report/scan-json.js';
 import {
@@ -113,19 +113,27 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
       interrupted: false,
     },
   };
+  const controller = new AbortController();
+  const onSigint = () => controller.abort(new EarshotError('ERR_OPTION', 'interrupted'));
+  process.once('SIGINT', onSigint);
+  // `earshot scan ... | head`: once the reader is gone, stop scanning and exit quietly.
+  let readerGone = false;
+  const onStdoutError = (error: unknown) => {
+    if (errnoCode(error) !== 'EPIPE') throw error;
+    readerGone = true;
+    controller.abort(error);
+  };
+  process.stdout.on('error', onStdoutError);
   const color = Boolean(process.stdout.isTTY) && !options.json;
   const textOptions = { color, showReason: options.reason ?? false };
   const streamText = !options.json;
   const progress = createProgressLine(process.stderr, Boolean(process.stderr.isTTY) && !options.quiet);
   const print = (text: string) => {
     progress.clear();
-    process.stdout.write(text);
+    if (!readerGone) process.stdout.write(text);
   };
   if (streamText) print(renderScanHeader(report));
 
-  const controller = new AbortController();
-  const onSigint = () => controller.abort(new EarshotError('ERR_OPTION', 'interrupted'));
-  process.once('SIGINT', onSigint);
   const record = (host: HostResult) => {
     report.hosts.push(host);
     report.stats.addressesScanned++;
@@ -165,7 +173,7 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
   report.stats.endedAt = endedAt.toISOString();
   report.stats.elapsedMs = endedAt.getTime() - startedAt.getTime();
   if (streamText) print(renderScanFooter(report.stats));
-  else process.stdout.write(renderScanJson(report));
+  else if (!readerGone) process.stdout.write(renderScanJson(report));
   if (options.output !== undefined) {
     const text = options.json
       ? renderScanJson(report)
@@ -182,7 +190,8 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
       );
     }
   }
-  if (report.stats.interrupted) process.exitCode = ExitCode.interrupted;
+  process.stdout.off('error', onStdoutError);
+  if (report.stats.interrupted && !readerGone) process.exitCode = ExitCode.interrupted;
 }
 
 /** Rewrites nmap's multi-letter short options (-iL, -Pn, -p-) into forms commander parses. */
