@@ -43,7 +43,16 @@ export { type OwnerScan, scanSocketOwners } from './inventory/proc-owners.js';
 export { OWNER_UNKNOWN_MESSAGE, type ReadSocketsOptions, readSockets } from './inventory/read-sockets.js';
 export type * from './model.js';
 export { formatOwners, renderLocalText } from './report/local-text.js';
-export { escapeForTerminal } from './report/terminal-escape.js';
+export { renderScanJson } from './report/scan-json.js';
+export {
+  renderHostText,
+  renderScanFooter,
+  renderScanHeader,
+  renderScanText,
+  type ScanTextOptions,
+} from './report/scan-text.js';
+export { escapeForTerminal, escapeForTerminal } from './report/terminal-escape.js';
+export { DISCOVERY_PORTS, type DiscoveryResult, discoverHosts } from './scan/discovery.js';
 export {
   dumpPortmapper,
   type PortmapperDump,
@@ -53,6 +62,7 @@ export {
   queryPortmapper,
 } from './scan/portmapper.js';
 export { defaultTcpPorts, formatPortSpec, parsePortSpec } from './scan/ports.js';
+export { buildPortResults, prepareScanThreads, scanHosts, type TcpScanOptions } from './scan/scan-hosts.js';
 export {
   type PreparedTargets,
   type PrepareTargetsOptions,
@@ -61,3 +71,9 @@ export {
   type TargetResolver,
   type TargetSpec,
 } from './scan/targets.js';
+export {
+  parseDurationMs,
+  resolveTiming,
+  type TimingOptions,
+  type TimingPreset,
+} from './scan/timing.js';

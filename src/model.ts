@@ -82,12 +82,16 @@ export interface HostResult {
   hostnames: string[];
   status: HostStatus;
   statusReason: HostStatusReason;
-  /** Every port that is not in the most common state (all ports with `--all-ports`), by port. */
+  /** Every port that is open or not in the most common other state (all ports with `--all-ports`), by port. */
   ports: PortResult[];
   extraPorts: ExtraPorts[];
   /** ISO 8601 times the scan of this host started and ended. */
   startedAt: string;
   endedAt: string;
+  /** Smoothed round-trip time of the host's answers in ms, when any were timed. */
+  latencyMs?: number;
+  /** True when --host-timeout stopped the host: its ports are only partly known. */
+  timedOut?: boolean;
 }
 
 /** The kind of scan that produced a report. */

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { EarshotError, USAGE_ERROR_CODES } from '../errors.js';
 import { localCommand } from './commands/local.js';
 import { rpcinfoCommand } from './commands/rpcinfo.js';
+import { normaliseScanArgs, scanCommand } from './commands/scan.js';
 import { servicesCommand } from './commands/services.js';
 import { ExitCode } from './exit-codes.js';
 import { VERSION } from './version.js';
@@ -22,6 +23,8 @@ function buildProgram(): Command {
       'after',
       `
 Examples:
+  earshot scan localhost          which TCP ports answer on this host?
+  earshot scan -p- 127.0.0.1      every port
   earshot services 834            which service is registered for port 834?
   earshot services ssh            which port does ssh use?
   earshot rpcinfo                 which RPC programs has the local portmapper registered?
@@ -30,6 +33,7 @@ Examples:
 Exit status: 0 ok, 1 warnings (verify) or differences (diff), 2 critical findings,
 64 usage error, 70 internal error, 130 interrupted.`,
     );
+  program.addCommand(scanCommand());
   program.addCommand(servicesCommand());
   program.addCommand(rpcinfoCommand());
   program.addCommand(localCommand());
@@ -42,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
   program.exitOverride();
   for (const command of program.commands) command.exitOverride();
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(normaliseScanArgs(argv), { from: 'user' });
     return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);
   } catch (error) {
     if (error instanceof CommanderError) {
