@@ -51,7 +51,7 @@ export {
   renderScanText,
   type ScanTextOptions,
 } from './report/scan-text.js';
-export { escapeForTerminal, escapeForTerminal } from './report/terminal-escape.js';
+export { escapeForTerminal } from './report/terminal-escape.js';
 export { DISCOVERY_PORTS, type DiscoveryResult, discoverHosts } from './scan/discovery.js';
 export {
   dumpPortmapper,
