@@ -2,6 +2,7 @@
 // The earshot command: parses argv, runs one command, prints, and sets the exit status.
 import { Command, CommanderError } from 'commander';
 import { EarshotError, USAGE_ERROR_CODES } from '../errors.js';
+import { diffCommand } from './commands/diff.js';
 import { servicesCommand } from './commands/services.js';
 import { ExitCode } from './exit-codes.js';
 import { VERSION } from './version.js';
@@ -22,11 +23,13 @@ function buildProgram(): Command {
 Examples:
   earshot services 834            which service is registered for port 834?
   earshot services ssh            which port does ssh use?
+  earshot diff old.xml new.xml    what changed between two scans?
 
 Exit status: 0 ok, 1 warnings (verify) or differences (diff), 2 critical findings,
 64 usage error, 70 internal error, 130 interrupted.`,
     );
   program.addCommand(servicesCommand());
+  program.addCommand(diffCommand());
   return program;
 }
 
