@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadScanReportValidator } from '../../src/report/scan-schema.js';
+import { downHost, openPort, scanReport, upHost } from '../helpers/scan-report.js';
+
+const report = scanReport([
+  upHost(
+    '127.0.0.1',
+    [
+      openPort(22, 'ssh'),
+      openPort(8080, 'http', {
+        service: { name: 'http', source: 'probed', product: 'nginx', version: '1.22', confidence: 10 },
+      }),
+    ],
+    1000,
+    {
+      hostnames: ['localhost'],
+      times: { srttUs: 47, rttvarUs: 39, timeoutUs: 100000 },
+    },
+  ),
+  upHost(
+    'fd00:231::2',
+    [
+      {
+        protocol: 'udp',
+        port: 53,
+        state: 'open|filtered',
+        reason: 'no-response',
+        service: { name: 'domain', source: 'etc-services' },
+      },
+    ],
+    3,
+  ),
+  downHost('10.231.0.3'),
+]);
+
+function mutated(change: (value: Record<string, any>) => void): unknown {
+  const copy = JSON.parse(JSON.stringify(report)) as Record<string, any>;
+  change(copy);
+  return copy;
+}
+
+describe('schema/earshot-scan.schema.json', () => {
+  it('accepts real-looking reports, after a JSON round trip', async () => {
+    const validate = await loadScanReportValidator();
+    assert.deepEqual(validate(JSON.parse(JSON.stringify(report))), []);
+    assert.deepEqual(validate(JSON.parse(JSON.stringify(scanReport([], { interrupted: true })))), []);
+  });
+
+  const invalid: [string, (value: Record<string, any>) => void, RegExp][] = [
+    [
+      'a port above 65535',
+      (v) => (v.hosts[0].ports[0].port = 70000),
+      /\/hosts\/0\/ports\/0\/port: must be <= 65535/,
+    ],
+    [
+      'an unknown state',
+      (v) => (v.hosts[0].ports[0].state = 'ajar'),
+      /\/hosts\/0\/ports\/0\/state: must be equal to one of/,
+    ],
+    [
+      'a missing service key',
+      (v) => delete v.hosts[0].ports[0].service,
+      /must have required property 'service'/,
+    ],
+    [
+      'a field the contract does not have',
+      (v) => (v.hosts[0].color = 'red'),
+      /must NOT have additional properties "color"/,
+    ],
+    [
+      'a time that is not ISO 8601',
+      (v) => (v.stats.startedAt = 'yesterday'),
+      /\/stats\/startedAt: must match pattern/,
+    ],
+    ['another kind', (v) => (v.kind = 'verify'), /\/kind: must be equal to constant/],
+    [
+      'a reason count keyed by an unknown reason',
+      (v) => (v.hosts[0].extraPorts[0].reasons = { bored: 3 }),
+      /property name must be valid|must be equal to one of/,
+    ],
+  ];
+  for (const [name, change, message] of invalid) {
+    it(`rejects ${name}`, async () => {
+      const problems = (await loadScanReportValidator())(mutated(change));
+      assert.ok(problems.length > 0, 'the check must be able to fail');
+      assert.match(problems.join('\n'), message);
+    });
+  }
+});
