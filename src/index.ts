@@ -24,4 +24,41 @@ export {
   USAGE_ERROR_CODES,
 } from './errors.js';
 export type * from './model.js';
+export {
+  diffReports,
+  type HostDiff,
+  type NotShownCount,
+  type PortChangeKind,
+  type PortDiff,
+  type PortView,
+  type ReportDiff,
+  type ReportSummary,
+} from './report/diff.js';
+export { renderDiffText } from './report/diff-text.js';
+export { renderGrepableHost, renderScanGrepable } from './report/grepable.js';
+export {
+  formatArgs,
+  NMAP_XML_OUTPUT_VERSION,
+  type NmapXmlOptions,
+  renderScanXml,
+  renderScanXmlFooter,
+  renderScanXmlHeader,
+  renderScanXmlHost,
+  type ScanXmlHeader,
+} from './report/nmap-xml.js';
+export {
+  type ComparableHost,
+  type ComparablePort,
+  type ComparableReport,
+  MAX_REPORT_BYTES,
+  parseReport,
+  readReport,
+} from './report/read-report.js';
+export { stringifySafeJson } from './report/safe-json.js';
+export {
+  loadScanReportValidator,
+  SCAN_REPORT_SCHEMA_URL,
+  type ScanReportValidator,
+} from './report/scan-schema.js';
 export { escapeForTerminal } from './report/terminal-escape.js';
+export { escapeXmlAttribute, escapeXmlComment, escapeXmlText } from './report/xml-escape.js';

@@ -13,6 +13,11 @@ export function openPort(port: number, name: string | null, extra: Partial<PortR
   };
 }
 
+/** A listed port without a service name, in any state. */
+export function bareport(port: number, state: PortResult['state'], reason: PortResult['reason']): PortResult {
+  return { protocol: 'tcp', port, state, reason, service: null };
+}
+
 /** An up host with the given listed ports and the rest of `portCount` closed. */
 export function upHost(
   address: string,

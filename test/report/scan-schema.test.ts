@@ -3,6 +3,9 @@ import { describe, it } from 'node:test';
 import { loadScanReportValidator } from '../../src/report/scan-schema.js';
 import { downHost, openPort, scanReport, upHost } from '../helpers/scan-report.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: a JSON copy the tests break on purpose
+type Json = any;
+
 const report = scanReport([
   upHost(
     '127.0.0.1',
@@ -34,8 +37,8 @@ const report = scanReport([
   downHost('10.231.0.3'),
 ]);
 
-function mutated(change: (value: Record<string, any>) => void): unknown {
-  const copy = JSON.parse(JSON.stringify(report)) as Record<string, any>;
+function mutated(change: (value: Record<string, Json>) => void): unknown {
+  const copy = JSON.parse(JSON.stringify(report)) as Record<string, Json>;
   change(copy);
   return copy;
 }
@@ -47,7 +50,7 @@ describe('schema/earshot-scan.schema.json', () => {
     assert.deepEqual(validate(JSON.parse(JSON.stringify(scanReport([], { interrupted: true })))), []);
   });
 
-  const invalid: [string, (value: Record<string, any>) => void, RegExp][] = [
+  const invalid: [string, (value: Record<string, Json>) => void, RegExp][] = [
     [
       'a port above 65535',
       (v) => (v.hosts[0].ports[0].port = 70000),
