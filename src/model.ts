@@ -74,13 +74,6 @@ export type HostStatusReason =
   | 'host-unreach'
   | 'net-unreach';
 
-/** Round-trip timing of one host in microseconds, as nmap's `<times srtt rttvar to>` reports it. */
-export interface HostTimes {
-  srttUs: number;
-  rttvarUs: number;
-  timeoutUs: number;
-}
-
 /** Everything the network side learned about one address. */
 export interface HostResult {
   address: string;
@@ -95,8 +88,6 @@ export interface HostResult {
   /** ISO 8601 times the scan of this host started and ended. */
   startedAt: string;
   endedAt: string;
-  /** Round-trip timing, when the scan measured it (nmap XML `<times>`). */
-  times?: HostTimes;
 }
 
 /** The kind of scan that produced a report. */
