@@ -88,6 +88,10 @@ export interface HostResult {
   /** ISO 8601 times the scan of this host started and ended. */
   startedAt: string;
   endedAt: string;
+  /** Smoothed round-trip time of the host's answers in ms, when any were timed. */
+  latencyMs?: number;
+  /** True when --host-timeout stopped the host: its ports are only partly known. */
+  timedOut?: boolean;
 }
 
 /** The kind of scan that produced a report. */

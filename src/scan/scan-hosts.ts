@@ -1,0 +1,257 @@
+// scanHosts: the TCP connect scan of many hosts as one stream of HostResult. Targets are read in
+// groups (bounded memory for a /16), each group is discovered, then its up hosts are port-scanned,
+// on several threads when the group is big enough to pay for them.
+import { availableParallelism } from 'node:os';
+import { loadServiceCatalog, type ServiceCatalog } from '../catalog/services.js';
+import type { AddressFamily, ExtraPorts, HostResult, PortReason, PortResult, PortState } from '../model.js';
+import { type DiscoveryResult, discoverHosts } from './discovery.js';
+import { describeOutcome, Outcome } from './outcome.js';
+import { runTcpProbesParallel } from './parallel.js';
+import { type EngineHost, type EngineHostResult, runTcpProbes } from './tcp-connect.js';
+import { resolveTiming, type TimingOptions, type TimingPreset } from './timing.js';
+
+/** The fields of a scan target the engine reads (scan/targets.ts's ScanTarget has them all). */
+export interface TcpScanTarget {
+  address: string;
+  family: AddressFamily;
+  hostnames: string[];
+}
+
+/** Options of a TCP connect scan. */
+export interface TcpScanOptions {
+  ports: readonly number[];
+  /** A -T preset (default 3) and/or individual overrides. */
+  timing?: Partial<TimingOptions> & { preset?: TimingPreset };
+  /** -Pn: treat every host as up. */
+  skipDiscovery?: boolean;
+  /** List every port in `ports[]`, none folded into `extraPorts`. */
+  listAllPorts?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: { done: number; total: number }) => void;
+  /** How many targets there are, for `total` in progress (0 or absent: unknown, total counts ports only). */
+  targetCount?: number;
+  /** Service names; default: /etc/services with the IANA fallback. */
+  catalog?: ServiceCatalog;
+  /** Threads for big groups; default: the available cores, at most 4. */
+  threads?: number;
+}
+
+// Probes per group worth a worker's ~30 ms start-up.
+const PARALLEL_MIN_PROBES = 8192;
+// Port results kept in memory at most per group (bytes): a /16 with -p- stays in a few MB.
+const GROUP_PROBE_BUDGET = 1 << 20;
+
+/** Turns one host's outcome bytes into the contract's port list and folded counts. */
+export function buildPortResults(
+  ports: readonly number[],
+  outcomes: Uint8Array,
+  catalog: ServiceCatalog,
+  listAllPorts: boolean,
+): { ports: PortResult[]; extraPorts: ExtraPorts[] } {
+  const counts = new Map<number, number>();
+  for (const code of outcomes) if (code !== Outcome.pending) counts.set(code, (counts.get(code) ?? 0) + 1);
+  const stateCounts = new Map<PortState, number>();
+  for (const [code, count] of counts) {
+    const state = describeOutcome(code)![0];
+    stateCounts.set(state, (stateCounts.get(state) ?? 0) + count);
+  }
+  let folded: PortState | null = null;
+  if (!listAllPorts) {
+    for (const [state, count] of stateCounts) {
+      if (folded === null || count > stateCounts.get(folded)!) folded = state;
+    }
+  }
+  const listed: PortResult[] = [];
+  const reasons: Partial<Record<PortReason, number>> = {};
+  outcomes.forEach((code, i) => {
+    const meaning = describeOutcome(code);
+    if (!meaning) return;
+    const [state, reason] = meaning;
+    if (state === folded) {
+      reasons[reason] = (reasons[reason] ?? 0) + 1;
+      return;
+    }
+    const port = ports[i]!;
+    const entry = catalog.lookupPort('tcp', port);
+    listed.push({
+      protocol: 'tcp',
+      port,
+      state,
+      reason,
+      service: entry ? { name: entry.name, source: entry.source } : null,
+    });
+  });
+  listed.sort((a, b) => a.port - b.port);
+  const extraPorts: ExtraPorts[] =
+    folded === null ? [] : [{ state: folded, count: stateCounts.get(folded)!, reasons }];
+  return { ports: listed, extraPorts };
+}
+
+function* groupsOf<T>(items: Iterable<T>, size: number): Generator<T[]> {
+  let group: T[] = [];
+  for (const item of items) {
+    group.push(item);
+    if (group.length >= size) {
+      yield group;
+      group = [];
+    }
+  }
+  if (group.length > 0) yield group;
+}
+
+/** A minimal async queue: producers push, the generator pulls, in arrival order. */
+class ResultQueue<T> {
+  readonly #items: T[] = [];
+  #wake: (() => void) | null = null;
+  push(item: T): void {
+    this.#items.push(item);
+    this.#wake?.();
+  }
+  shift(): T | undefined {
+    return this.#items.shift();
+  }
+  get size(): number {
+    return this.#items.length;
+  }
+  wait(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = () => {
+        this.#wake = null;
+        resolve();
+      };
+    });
+  }
+}
+
+/**
+ * Scans `ports` on every target with TCP connects and yields each host's result as it completes.
+ * Down hosts are yielded with no ports. Aborting rejects with `signal.reason` after closing sockets.
+ */
+export async function* scanHosts(
+  targets: Iterable<TcpScanTarget>,
+  options: TcpScanOptions,
+): AsyncIterable<HostResult> {
+  options.signal?.throwIfAborted();
+  // Our own controller, so that a consumer leaving the loop early also stops the probes.
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const onAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    yield* scanGroups(targets, options, signal);
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    controller.abort(new Error('scan finished'));
+  }
+}
+
+async function* scanGroups(
+  targets: Iterable<TcpScanTarget>,
+  options: TcpScanOptions,
+  signal: AbortSignal,
+): AsyncIterable<HostResult> {
+  const { ports } = options;
+  const { preset, ...overrides } = options.timing ?? {};
+  const timing = resolveTiming(preset ?? 3, overrides);
+  const catalog = options.catalog ?? (await loadServiceCatalog());
+  const threads = Math.max(1, Math.floor(options.threads ?? Math.min(4, availableParallelism())));
+  const groupSize = Math.max(1, Math.min(4096, Math.floor(GROUP_PROBE_BUDGET / Math.max(1, ports.length))));
+  const total = (options.targetCount ?? 0) * ports.length;
+  let done = 0;
+  const progress = (count: number) => {
+    done += count;
+    options.onProgress?.({ done, total });
+  };
+  const toResult = (
+    target: TcpScanTarget,
+    discovery: DiscoveryResult,
+    engine: EngineHostResult | null,
+    startedAt: string,
+  ): HostResult => {
+    const built = engine
+      ? buildPortResults(ports, engine.outcomes, catalog, options.listAllPorts ?? false)
+      : { ports: [], extraPorts: [] };
+    const result: HostResult = {
+      address: target.address,
+      family: target.family,
+      hostnames: target.hostnames,
+      status: discovery.status,
+      statusReason: discovery.reason,
+      ports: built.ports,
+      extraPorts: built.extraPorts,
+      startedAt: engine ? new Date(engine.startedAtMs).toISOString() : startedAt,
+      endedAt: engine ? new Date(engine.endedAtMs).toISOString() : new Date().toISOString(),
+    };
+    const latency = engine?.srttMs ?? discovery.srttMs;
+    if (latency !== null) result.latencyMs = Math.round(latency * 1000) / 1000;
+    if (engine?.timedOut) result.timedOut = true;
+    return result;
+  };
+
+  for (const group of groupsOf(targets, groupSize)) {
+    const startedAt = new Date().toISOString();
+    const verdicts: DiscoveryResult[] = options.skipDiscovery
+      ? group.map(() => ({ status: 'up', reason: 'user-set', srttMs: null }))
+      : await discoverHosts(group, timing, { signal });
+    const up: { target: TcpScanTarget; verdict: DiscoveryResult }[] = [];
+    for (const [at, target] of group.entries()) {
+      const verdict = verdicts[at]!;
+      if (verdict.status === 'up') up.push({ target, verdict });
+      else {
+        progress(ports.length);
+        yield toResult(target, verdict, null, startedAt);
+      }
+    }
+    if (up.length === 0) continue;
+    const hosts: EngineHost[] = up.map(({ target }) => ({
+      address: target.address,
+      family: target.family,
+      ports,
+    }));
+    const queue = new ResultQueue<HostResult>();
+    const onHostDone = (result: EngineHostResult) => {
+      const { target, verdict } = up[result.index]!;
+      queue.push(toResult(target, verdict, result, startedAt));
+    };
+    const useThreads = threads > 1 && hosts.length * ports.length >= PARALLEL_MIN_PROBES;
+    let failure: unknown;
+    let finished = false;
+    const run: Promise<void> = (
+      useThreads
+        ? runTcpProbesParallel(hosts, timing, {
+            threads,
+            onHostDone,
+            onProbesDone: progress,
+            signal,
+          })
+        : runTcpProbes(hosts[Symbol.iterator](), timing, {
+            maxActiveHosts: hosts.length,
+            onHostDone,
+            onProbesDone: progress,
+            signal,
+          })
+    ).then(
+      () => {
+        finished = true;
+        queue.push(null as unknown as HostResult);
+      },
+      (error: unknown) => {
+        failure = error;
+        finished = true;
+        queue.push(null as unknown as HostResult);
+      },
+    );
+    while (true) {
+      if (queue.size === 0) await queue.wait();
+      const item = queue.shift();
+      if (item === null || item === undefined) {
+        if (finished) break;
+        continue;
+      }
+      yield item;
+    }
+    await run;
+    if (failure !== undefined)
+      throw signal.aborted && options.signal?.aborted ? options.signal.reason : failure;
+  }
+}
