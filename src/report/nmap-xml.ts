@@ -102,7 +102,13 @@ export function renderScanXmlHost(host: HostResult, header?: Pick<ScanXmlHeader,
   const lines = [
     element(
       'host',
-      up ? { starttime: epochSeconds(host.startedAt), endtime: epochSeconds(host.endedAt) } : {},
+      up
+        ? {
+            starttime: epochSeconds(host.startedAt),
+            endtime: epochSeconds(host.endedAt),
+            timedout: host.timedOut ? 'true' : undefined,
+          }
+        : {},
       '>',
     ) + element('status', { state: host.status, reason: host.statusReason, reason_ttl: 0 }),
     element('address', { addr: host.address, addrtype: host.family }),
@@ -124,11 +130,6 @@ export function renderScanXmlHost(host: HostResult, header?: Pick<ScanXmlHeader,
       ports += '</extraports>\n';
     }
     lines.push(ports + host.ports.map(renderPort).join('\n'), '</ports>');
-    if (host.times) {
-      lines.push(
-        element('times', { srtt: host.times.srttUs, rttvar: host.times.rttvarUs, to: host.times.timeoutUs }),
-      );
-    }
   }
   lines.push('</host>', '');
   return lines.join('\n');

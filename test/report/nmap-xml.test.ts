@@ -33,7 +33,8 @@ const cases: Record<string, ScanReport> = {
   'multi-host': scanReport([
     upHost('10.231.0.1', [openPort(22, 'ssh')], 1000, { hostnames: ['h1.test'] }),
     upHost('10.231.0.2', [openPort(111, 'sunrpc'), openPort(834, null)], 1000, {
-      times: { srttUs: 120, rttvarUs: 40, timeoutUs: 100000 },
+      timedOut: true,
+      latencyMs: 0.12,
     }),
     downHost('10.231.0.3'),
   ]),
@@ -136,7 +137,8 @@ describe('renderScanXml content', () => {
     assert.deepEqual(h1.ports.port[0].service, { name: 'ssh', method: 'table', conf: '3' });
     assert.equal(h2.ports.port[1].portid, '834');
     assert.equal(h2.ports.port[1].service, undefined, 'an unnamed port gets no <service>');
-    assert.deepEqual(h2.times, { srtt: '120', rttvar: '40', to: '100000' });
+    assert.equal(h2.timedout, 'true');
+    assert.equal(h1.timedout, undefined);
     assert.equal(h3.status.state, 'down');
     assert.equal(h3.ports, undefined);
     assert.deepEqual(run.runstats.hosts, { up: '2', down: '1', total: '3' });

@@ -18,7 +18,8 @@ const report = scanReport([
     1000,
     {
       hostnames: ['localhost'],
-      times: { srttUs: 47, rttvarUs: 39, timeoutUs: 100000 },
+      latencyMs: 0.047,
+      timedOut: false,
     },
   ),
   upHost(
