@@ -25,7 +25,8 @@ Examples:
   earshot services ssh            which port does ssh use?
   earshot diff old.xml new.xml    what changed between two scans?
 
-Exit status: 0 ok, 1 warnings (verify) or differences (diff), 2 critical findings,
+Exit status: 0 ok, 1 warnings (verify) or differences (diff), 2 critical findings (verify)
+or an unreadable report (diff),
 64 usage error, 70 internal error, 130 interrupted.`,
     );
   program.addCommand(servicesCommand());
