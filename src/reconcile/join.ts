@@ -1,0 +1,105 @@
+// Joins the witnesses per endpoint: every kernel listener becomes a row, each scanned address's
+// answer is attached to the listener that receives it, and answers no listener receives are kept
+// apart as unexplained.
+import type { HostResult, NetworkObservation, PortResult, PortState, Protocol, Socket } from '../model.js';
+import { type CanonicalAddress, CoverScore, canonicalAddress, coverScore } from './coverage.js';
+
+/** One endpoint under judgement: a kernel listener, or an address that answered with none behind it. */
+export interface PortRow {
+  protocol: Protocol;
+  port: number;
+  address: CanonicalAddress;
+  /** Kernel sockets listening on exactly this endpoint (several with SO_REUSEPORT). */
+  sockets: Socket[];
+  network: NetworkObservation[];
+}
+
+/** An open port at a scanned address that no kernel listener receives. */
+export interface UnexplainedAnswer {
+  protocol: Protocol;
+  port: number;
+  address: CanonicalAddress;
+  observation: NetworkObservation;
+}
+
+/** Rows and the answers nothing local explains. */
+export interface JoinResult {
+  rows: PortRow[];
+  unexplained: UnexplainedAnswer[];
+}
+
+/** A socket that accepts traffic: TCP in LISTEN, or UDP bound to a port and not connected. */
+export function isListening(socket: Socket): boolean {
+  if (socket.localPort === 0) return false;
+  return socket.protocol === 'tcp' ? socket.state === 'LISTEN' : socket.state === 'UNCONN';
+}
+
+/** The state a host showed for a port: listed ports first, else the state the rest were in. */
+export function stateAt(host: HostResult, protocol: Protocol, port: number): NetworkObservation | null {
+  const listed: PortResult | undefined = host.ports.find(
+    (result) => result.protocol === protocol && result.port === port,
+  );
+  if (listed) return { address: host.address, state: listed.state, reason: listed.reason };
+  const rest = host.extraPorts[0];
+  if (!rest) return null;
+  const reason = (Object.keys(rest.reasons)[0] ?? 'conn-refused') as NetworkObservation['reason'];
+  return { address: host.address, state: rest.state as PortState, reason };
+}
+
+const rowKey = (protocol: Protocol, port: number, address: string) => `${protocol}/${port}/${address}`;
+
+/** Builds rows from the kernel's listeners and attaches what each scanned, up host showed. */
+export function joinWitnesses(
+  sockets: readonly Socket[],
+  hosts: readonly HostResult[],
+  scannedProtocols: readonly Protocol[],
+): JoinResult {
+  const rows = new Map<string, PortRow>();
+  const byPort = new Map<string, PortRow[]>();
+  for (const socket of sockets) {
+    if (!isListening(socket)) continue;
+    const address = canonicalAddress(socket.localAddress);
+    const key = rowKey(socket.protocol, socket.localPort, address.text);
+    let row = rows.get(key);
+    if (!row) {
+      row = { protocol: socket.protocol, port: socket.localPort, address, sockets: [], network: [] };
+      rows.set(key, row);
+      const portKey = `${socket.protocol}/${socket.localPort}`;
+      byPort.set(portKey, [...(byPort.get(portKey) ?? []), row]);
+    }
+    row.sockets.push(socket);
+  }
+
+  const unexplained: UnexplainedAnswer[] = [];
+  for (const host of hosts) {
+    if (host.status !== 'up') continue;
+    const destination = canonicalAddress(host.address);
+    for (const protocol of scannedProtocols) {
+      const ports = new Set<number>();
+      for (const result of host.ports) if (result.protocol === protocol) ports.add(result.port);
+      for (const row of rows.values()) if (row.protocol === protocol) ports.add(row.port);
+      for (const port of ports) {
+        const observation = stateAt(host, protocol, port);
+        if (!observation) continue;
+        const receiver = bestReceiver(byPort.get(`${protocol}/${port}`) ?? [], destination);
+        if (receiver) receiver.network.push(observation);
+        else if (observation.state === 'open')
+          unexplained.push({ protocol, port, address: destination, observation });
+      }
+    }
+  }
+  return { rows: [...rows.values()], unexplained };
+}
+
+function bestReceiver(candidates: readonly PortRow[], destination: CanonicalAddress): PortRow | null {
+  let best: PortRow | null = null;
+  let bestScore: number = CoverScore.none;
+  for (const row of candidates) {
+    const score = coverScore(row.address, destination);
+    if (score > bestScore) {
+      best = row;
+      bestScore = score;
+    }
+  }
+  return best;
+}
