@@ -40,6 +40,7 @@ export {
   formatArgs,
   NMAP_XML_OUTPUT_VERSION,
   type NmapXmlOptions,
+  renderPortXml,
   renderScanXml,
   renderScanXmlFooter,
   renderScanXmlHeader,
@@ -61,4 +62,10 @@ export {
   type ScanReportValidator,
 } from './report/scan-schema.js';
 export { escapeForTerminal } from './report/terminal-escape.js';
-export { escapeXmlAttribute, escapeXmlComment, escapeXmlText } from './report/xml-escape.js';
+export {
+  escapeXmlAttribute,
+  escapeXmlComment,
+  escapeXmlText,
+  type XmlAttributes,
+  xmlElement,
+} from './report/xml-escape.js';

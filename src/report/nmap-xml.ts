@@ -2,7 +2,7 @@
 // ndiff, nmap.xsl and the importers that read nmap XML read earshot's too.
 import type { HostResult, PortResult, ScanReport, ScanStats, Service } from '../model.js';
 import { addressSummary, ctimeString, elapsedSeconds, epochSeconds } from './nmap-time.js';
-import { escapeXmlAttribute, escapeXmlComment } from './xml-escape.js';
+import { xmlElement as element, escapeXmlAttribute, escapeXmlComment } from './xml-escape.js';
 
 /** nmap's XML output version that this writer follows. */
 export const NMAP_XML_OUTPUT_VERSION = '1.05';
@@ -20,16 +20,6 @@ export interface NmapXmlOptions {
 
 /** What the XML header needs to know before any host has finished. */
 export type ScanXmlHeader = Pick<ScanReport, 'version' | 'args' | 'scanInfo'> & { startedAt: string };
-
-type Attributes = Record<string, string | number | undefined>;
-
-function element(name: string, attributes: Attributes, close: '/>' | '>' = '/>'): string {
-  let out = `<${name}`;
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value !== undefined) out += ` ${key}="${escapeXmlAttribute(String(value))}"`;
-  }
-  return out + close;
-}
 
 /** The command line as one string, quoting the words a shell would split or expand. */
 export function formatArgs(args: readonly string[]): string {
@@ -87,11 +77,17 @@ function renderService(service: Service): string {
   });
 }
 
-function renderPort(port: PortResult): string {
+/**
+ * One `<port>`: state, then the `owner` and `scripts` earshot adds for verify, then the service, in
+ * the DTD's order (state, owner?, service?, script*).
+ */
+export function renderPortXml(port: PortResult, extra: { owner?: string; scripts?: string } = {}): string {
   return (
     element('port', { protocol: port.protocol, portid: port.port }, '>') +
     element('state', { state: port.state, reason: port.reason, reason_ttl: 0 }) +
+    (extra.owner !== undefined ? element('owner', { name: extra.owner }) : '') +
     (port.service ? renderService(port.service) : '') +
+    (extra.scripts ?? '') +
     '</port>'
   );
 }
@@ -129,7 +125,7 @@ export function renderScanXmlHost(host: HostResult, header?: Pick<ScanXmlHeader,
       }
       ports += '</extraports>\n';
     }
-    lines.push(ports + host.ports.map(renderPort).join('\n'), '</ports>');
+    lines.push(ports + host.ports.map((port) => renderPortXml(port)).join('\n'), '</ports>');
   }
   lines.push('</host>', '');
   return lines.join('\n');

@@ -50,3 +50,15 @@ export function escapeXmlComment(text: string): string {
     .replace(/--/g, '-&#45;')
     .replace(/-$/, '&#45;');
 }
+
+/** Attribute values of an element; undefined ones are left out. */
+export type XmlAttributes = Record<string, string | number | undefined>;
+
+/** `<name a="1" b="2"/>` (or an opening tag with `close` = '>'), every value escaped. */
+export function xmlElement(name: string, attributes: XmlAttributes, close: '/>' | '>' = '/>'): string {
+  let out = `<${name}`;
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value !== undefined) out += ` ${key}="${escapeXmlAttribute(String(value))}"`;
+  }
+  return out + close;
+}

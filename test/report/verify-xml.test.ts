@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { parseReport } from '../../src/report/read-report.js';
+import { renderVerifyXml } from '../../src/report/verify-xml.js';
+import { hasCommand, run } from '../helpers/netns.js';
+import { makeTempDir, type TempDir } from '../helpers/tmp.js';
+import { guideVerifyReport } from '../helpers/verify-report.js';
+
+let dir: TempDir;
+const haveTools = (await hasCommand('xmllint')) && (await hasCommand('ndiff'));
+
+describe('renderVerifyXml', () => {
+  before(async () => {
+    dir = await makeTempDir('verify-xml');
+  });
+  after(() => dir.remove());
+
+  const report = guideVerifyReport();
+
+  it('carries owners, verdicts and findings in forms the DTD allows', async () => {
+    const xml = renderVerifyXml(report);
+    assert.match(
+      xml,
+      /<port protocol="tcp" portid="834"><state state="open" reason="syn-ack" reason_ttl="0"\/><owner name="ypbind\[653,655,656,657\] \(root\)"\/>/,
+    );
+    assert.match(xml, /<script id="earshot-verdict" output="notice: [^"]*ypbind/);
+    assert.match(xml, /<postscript><script id="earshot-findings" output="CRITICAL /);
+    assert.ok(!xml.includes('<script>'), 'a hostile process name stays text');
+    assert.ok(xml.includes('&lt;script&gt;alert(1)&lt;/script&gt;\\x1b[2J'));
+    const read = await parseReport(xml, 'verify.xml');
+    assert.deepEqual(
+      read.hosts.map((h) => h.address),
+      ['127.0.0.1', '::1'],
+    );
+    assert.deepEqual(
+      read.hosts[0]?.ports.map((p) => p.port),
+      [22, 111, 834, 8080, 31337],
+    );
+  });
+
+  it('validates against nmap.dtd, and ndiff reads it and sees a verdict change (--xml)', {
+    skip: haveTools ? false : 'xmllint or ndiff missing',
+  }, async () => {
+    const a = await dir.write('verify-a.xml', renderVerifyXml(report));
+    const valid = await run('xmllint', ['--noout', '--dtdvalid', '/usr/share/nmap/nmap.dtd', a]);
+    assert.equal(valid.code, 0, valid.stderr);
+    const changed = structuredClone(report);
+    const row = changed.ports.find((port) => port.port === 22 && port.network.length > 0)!;
+    row.verdict = {
+      level: 'warning',
+      summary: 'sshd replaced by an unknown binary',
+      findings: ['suspicious-owner'],
+    };
+    const b = await dir.write('verify-b.xml', renderVerifyXml(changed));
+    // ndiff 7.93's text mode crashes on a change in script results alone (it compares a list with 0
+    // in PortDiff.append_to_port_table); its XML mode reports it.
+    const ndiff = await run('ndiff', ['--xml', a, b]);
+    assert.equal(ndiff.code, 1, ndiff.stderr);
+    assert.match(
+      ndiff.stdout,
+      /<b>\s*<script id="earshot-verdict" output="warning: sshd replaced by an unknown binary"\/>/,
+    );
+  });
+});
