@@ -5,6 +5,7 @@ import { EarshotError, USAGE_ERROR_CODES } from '../errors.js';
 import { diffCommand } from './commands/diff.js';
 import { servicesCommand } from './commands/services.js';
 import { ExitCode } from './exit-codes.js';
+import { expandNmapOutputFlags } from './output-files.js';
 import { VERSION } from './version.js';
 
 function buildProgram(): Command {
@@ -40,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   program.exitOverride();
   for (const command of program.commands) command.exitOverride();
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(expandNmapOutputFlags(argv), { from: 'user' });
     return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);
   } catch (error) {
     if (error instanceof CommanderError) {
