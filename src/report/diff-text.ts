@@ -66,11 +66,31 @@ function renderHost(host: HostDiff): string[] {
   if (host.ports.length > 0) {
     const mark = before === null ? '+' : after === null ? '-' : ' ';
     const rows = [[mark, 'PORT', 'STATE', 'SERVICE', 'VERSION']];
+    const notes: Map<number, string[]> = new Map();
     for (const port of host.ports) {
-      if (port.before) rows.push(['-', ...portColumns(port.protocol, port.port, port.before)]);
-      if (port.after) rows.push(['+', ...portColumns(port.protocol, port.port, port.after)]);
+      for (const [mark, side] of [
+        ['-', port.before],
+        ['+', port.after],
+      ] as const) {
+        if (!side) continue;
+        rows.push([mark, ...portColumns(port.protocol, port.port, side)]);
+        // Owners and verdicts follow their port the way ndiff prints script results.
+        const extra = [
+          side.owner && `owner: ${side.owner}`,
+          side.verdict && `earshot-verdict: ${side.verdict}`,
+        ];
+        const found = extra.filter((line): line is string => Boolean(line));
+        if (found.length > 0)
+          notes.set(
+            rows.length - 1,
+            found.map((line) => `${mark}|  ${escapeForTerminal(line)}`),
+          );
+      }
     }
-    lines.push(...table(rows.map((row) => row.map((cell) => escapeForTerminal(cell)))));
+    const formatted = table(rows.map((row) => row.map((cell) => escapeForTerminal(cell))));
+    formatted.forEach((line, index) => {
+      lines.push(line, ...(notes.get(index) ?? []));
+    });
   }
   return lines;
 }

@@ -12,12 +12,18 @@ export type PortChangeKind =
   /** Another state change, e.g. closed → filtered. */
   | 'state'
   /** Same state, a different service name, product or version. */
-  | 'service';
+  | 'service'
+  /** Same state and service, different processes holding it (verify reports). */
+  | 'owner'
+  /** Only earshot's verdict changed (verify reports). */
+  | 'verdict';
 
 /** A port as one report saw it; null in a diff when that report does not list it. */
 export interface PortView {
   state: string;
   service: ComparablePort['service'];
+  owner?: string;
+  verdict?: string;
 }
 
 /** One changed port. */
@@ -94,10 +100,25 @@ function notShownOf(host: ComparableHost | undefined): NotShownCount[] {
 function classify(before: PortView | null, after: PortView | null): PortChangeKind | null {
   const was = before?.state ?? null;
   const is = after?.state ?? null;
-  if (was === is) return before && after && !sameService(before.service, after.service) ? 'service' : null;
+  if (was === is) {
+    if (!before || !after) return null;
+    if (!sameService(before.service, after.service)) return 'service';
+    if (before.owner !== after.owner) return 'owner';
+    return before.verdict !== after.verdict ? 'verdict' : null;
+  }
   if (is === 'open') return 'opened';
   if (was === 'open') return 'closed';
   return 'state';
+}
+
+function view(port: ComparablePort): PortView {
+  const { state, service, owner, verdict } = port;
+  return {
+    state,
+    service,
+    ...(owner === undefined ? {} : { owner }),
+    ...(verdict === undefined ? {} : { verdict }),
+  };
 }
 
 function diffPorts(a: ComparableHost | undefined, b: ComparableHost | undefined): PortDiff[] {
@@ -114,8 +135,8 @@ function diffPorts(a: ComparableHost | undefined, b: ComparableHost | undefined)
     // most likely unchanged (one scan listed closed ports, the other summed them up).
     if (a && b && portA && !portB && hiddenB.has(portA.state)) continue;
     if (a && b && portB && !portA && hiddenA.has(portB.state)) continue;
-    const viewA = portA ? { state: portA.state, service: portA.service } : null;
-    const viewB = portB ? { state: portB.state, service: portB.service } : null;
+    const viewA = portA ? view(portA) : null;
+    const viewB = portB ? view(portB) : null;
     const change = classify(viewA, viewB);
     const sample = (portA ?? portB)!;
     if (change)

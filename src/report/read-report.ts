@@ -13,6 +13,10 @@ export interface ComparablePort {
   port: number;
   state: string;
   service: { name: string; product?: string; version?: string; extraInfo?: string; tunnel?: string } | null;
+  /** Who holds the port, as earshot's verify XML writes it in `<owner>` (`sshd[400] (root)`). */
+  owner?: string;
+  /** earshot's verdict (`notice: ...`), from verify XML's `earshot-verdict` script. */
+  verdict?: string;
 }
 
 /** A host as diff compares it. */
@@ -138,7 +142,7 @@ async function parseJsonReport(text: string, file: string): Promise<ComparableRe
 
 type XmlNode = Record<string, unknown>;
 
-const ARRAYS = new Set(['host', 'address', 'hostname', 'port', 'extraports', 'hostnames', 'ports']);
+const ARRAYS = new Set(['host', 'address', 'hostname', 'port', 'extraports', 'hostnames', 'ports', 'script']);
 
 // fast-xml-parser leaves entities to us (processEntities: false): decode XML's five and numeric
 // references only, so no DTD can make one reference expand into gigabytes.
@@ -208,6 +212,10 @@ function parseXmlReport(text: string, file: string): ComparableReport {
   };
 }
 
+function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+}
+
 function parseXmlHost(host: XmlNode, index: number, file: string): ComparableHost {
   const addresses = children(host, 'address').filter((a) => attr(a, 'addrtype') !== 'mac');
   const address = addresses[0];
@@ -230,7 +238,10 @@ function parseXmlHost(host: XmlNode, index: number, file: string): ComparableHos
       }
       const service = children(port, 'service')[0];
       const name = attr(service, 'name');
+      const verdict = children(port, 'script').find((script) => attr(script, 'id') === 'earshot-verdict');
       ports.push({
+        ...optional('owner', attr(children(port, 'owner')[0], 'name')),
+        ...optional('verdict', attr(verdict, 'output')),
         protocol,
         port: Number(portid),
         state: attr(children(port, 'state')[0], 'state') ?? 'unknown',

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { diffReports } from '../../src/report/diff.js';
+import { renderDiffText } from '../../src/report/diff-text.js';
 import { parseReport } from '../../src/report/read-report.js';
 import { renderVerifyXml } from '../../src/report/verify-xml.js';
 import { hasCommand, run } from '../helpers/netns.js';
@@ -60,5 +62,28 @@ describe('renderVerifyXml', () => {
       ndiff.stdout,
       /<b>\s*<script id="earshot-verdict" output="warning: sshd replaced by an unknown binary"\/>/,
     );
+  });
+
+  it('earshot diff reports changed owners and verdicts between two verify XML files', async () => {
+    const changed = structuredClone(report);
+    const ssh = changed.ports.find((port) => port.port === 22 && port.address === '0.0.0.0')!;
+    ssh.verdict = { ...ssh.verdict, level: 'warning', summary: 'unexpected' };
+    const rpc = changed.ports.find((port) => port.port === 111)!;
+    rpc.owners = rpc.owners.map((o) => ({ ...o, pid: 999, name: 'portmap' }));
+    const diff = diffReports(
+      await parseReport(renderVerifyXml(report), 'a.xml'),
+      await parseReport(renderVerifyXml(changed), 'b.xml'),
+    );
+    assert.deepEqual(
+      diff.hosts.flatMap((h) => h.ports.map((p) => `${h.address} ${p.port}:${p.change}`)),
+      ['127.0.0.1 22:verdict', '127.0.0.1 111:owner'],
+    );
+    const text = renderDiffText(diff);
+    assert.match(
+      text,
+      /^\+22\/tcp +open +ssh\n\+\| {2}owner: sshd\[400\] \(root\)\n\+\| {2}earshot-verdict: warning: unexpected$/m,
+    );
+    assert.match(text, /^-\| {2}owner: rpcbind\[300\] \(_rpc\)$/m);
+    assert.match(text, /^\+\| {2}owner: portmap\[999\] \(_rpc\)$/m);
   });
 });
