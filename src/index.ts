@@ -55,17 +55,24 @@ export {
   parseReport,
   readReport,
 } from './report/read-report.js';
-export { stringifySafeJson } from './report/safe-json.js';
 export {
+  loadReportValidator,
   loadScanReportValidator,
+  type ReportValidator,
   SCAN_REPORT_SCHEMA_URL,
   type ScanReportValidator,
-} from './report/scan-schema.js';
+  VERIFY_REPORT_SCHEMA_URL,
+} from './report/report-schema.js';
+export { stringifySafeJson } from './report/safe-json.js';
 export { escapeForTerminal } from './report/terminal-escape.js';
+export { formatOwners, portsSeenAt, verdictLine } from './report/verify-hosts.js';
+export { renderVerifyHtml } from './report/verify-html.js';
+export { renderVerifyXml } from './report/verify-xml.js';
 export {
   escapeXmlAttribute,
   escapeXmlComment,
   escapeXmlText,
   type XmlAttributes,
   xmlElement,
+  xmlRepresentable,
 } from './report/xml-escape.js';

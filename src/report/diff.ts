@@ -2,6 +2,7 @@
 // changed state or service. Pure: no I/O, no formatting.
 import ipaddr from 'ipaddr.js';
 import type { ComparableHost, ComparablePort, ComparableReport } from './read-report.js';
+import { xmlRepresentable } from './xml-escape.js';
 
 /** How one port changed between the reports. */
 export type PortChangeKind =
@@ -80,14 +81,20 @@ function addressOrder(a: string, b: string): number {
   return 0;
 }
 
+// JSON carries every character, XML only what xmlRepresentable leaves: compare on that form so the
+// JSON and the XML of one report agree.
+function same(a: string | undefined, b: string | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && xmlRepresentable(a) === xmlRepresentable(b));
+}
+
 function sameService(a: ComparablePort['service'], b: ComparablePort['service']): boolean {
   if (a === null || b === null) return a === b;
   return (
-    a.name === b.name &&
-    a.product === b.product &&
-    a.version === b.version &&
-    a.extraInfo === b.extraInfo &&
-    a.tunnel === b.tunnel
+    same(a.name, b.name) &&
+    same(a.product, b.product) &&
+    same(a.version, b.version) &&
+    same(a.extraInfo, b.extraInfo) &&
+    same(a.tunnel, b.tunnel)
   );
 }
 
@@ -103,8 +110,8 @@ function classify(before: PortView | null, after: PortView | null): PortChangeKi
   if (was === is) {
     if (!before || !after) return null;
     if (!sameService(before.service, after.service)) return 'service';
-    if (before.owner !== after.owner) return 'owner';
-    return before.verdict !== after.verdict ? 'verdict' : null;
+    if (!same(before.owner, after.owner)) return 'owner';
+    return same(before.verdict, after.verdict) ? null : 'verdict';
   }
   if (is === 'open') return 'opened';
   if (was === 'open') return 'closed';
@@ -149,8 +156,8 @@ function diffPorts(a: ComparableHost | undefined, b: ComparableHost | undefined)
 
 function diffHost(a: ComparableHost | undefined, b: ComparableHost | undefined): HostDiff {
   const sample = (b ?? a)!;
-  const namesA = a ? [...a.hostnames].sort() : null;
-  const namesB = b ? [...b.hostnames].sort() : null;
+  const namesA = a ? a.hostnames.map(xmlRepresentable).sort() : null;
+  const namesB = b ? b.hostnames.map(xmlRepresentable).sort() : null;
   const notShown = { before: notShownOf(a), after: notShownOf(b) };
   return {
     address: sample.address,

@@ -3,9 +3,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { EarshotError, errnoCode } from '../errors.js';
-import type { ScanReport } from '../model.js';
+import type { ScanReport, Service, VerifyReport } from '../model.js';
 import { formatArgs } from './nmap-xml.js';
-import { loadScanReportValidator } from './scan-schema.js';
+import { loadReportValidator } from './report-schema.js';
+import { formatOwners, portsSeenAt, verdictLine } from './verify-hosts.js';
 
 /** A port as diff compares it. States are strings: nmap XML may hold states earshot never writes. */
 export interface ComparablePort {
@@ -91,6 +92,47 @@ export async function parseReport(text: string, file: string): Promise<Comparabl
   );
 }
 
+function comparableService(service: Service | null): ComparablePort['service'] {
+  if (!service) return null;
+  const { name, product, version, extraInfo, tunnel } = service;
+  return { name, product, version, extraInfo, tunnel };
+}
+
+function scanHosts(report: ScanReport): ComparableHost[] {
+  return report.hosts.map((host) => ({
+    address: host.address,
+    family: host.family,
+    hostnames: host.hostnames,
+    status: host.status,
+    ports: host.ports.map((port) => ({
+      protocol: port.protocol,
+      port: port.port,
+      state: port.state,
+      service: comparableService(port.service),
+    })),
+    extraPorts: host.extraPorts.map((extra) => ({ state: extra.state, count: extra.count })),
+  }));
+}
+
+// The same per-address view that verify's nmap XML gives, so JSON and XML of one run compare equal.
+function verifyHosts(report: VerifyReport): ComparableHost[] {
+  return report.scanned.addresses.map((address) => ({
+    address,
+    family: address.includes(':') ? 'ipv6' : 'ipv4',
+    hostnames: [report.host.hostname],
+    status: 'up',
+    ports: portsSeenAt(report, address).map(({ result, row }) => ({
+      protocol: result.protocol,
+      port: result.port,
+      state: result.state,
+      service: comparableService(result.service),
+      ...(row.owners.length > 0 ? { owner: formatOwners(row.owners) } : {}),
+      verdict: verdictLine(row),
+    })),
+    extraPorts: [],
+  }));
+}
+
 async function parseJsonReport(text: string, file: string): Promise<ComparableReport> {
   let value: unknown;
   try {
@@ -99,18 +141,18 @@ async function parseJsonReport(text: string, file: string): Promise<ComparableRe
     throw readError(file, `it is not valid JSON (${(error as Error).message}).`, error);
   }
   const kind = (value as { kind?: unknown }).kind;
-  if (kind !== 'scan') {
+  if (kind !== 'scan' && kind !== 'verify') {
     throw readError(
       file,
-      `it is a JSON document of kind ${JSON.stringify(kind)}; diff reads earshot scan reports.`,
+      `it is a JSON document of kind ${JSON.stringify(kind)}; diff reads earshot scan and verify reports.`,
     );
   }
-  const problems = (await loadScanReportValidator())(value);
+  const problems = (await loadReportValidator(kind))(value);
   if (problems.length > 0) {
     const shown = problems.slice(0, 5).join('; ');
-    throw readError(file, `it does not match the earshot scan report schema: ${shown}.`);
+    throw readError(file, `it does not match the earshot ${kind} report schema: ${shown}.`);
   }
-  const report = value as ScanReport;
+  const report = value as ScanReport | VerifyReport;
   return {
     file,
     format: 'earshot-json',
@@ -118,25 +160,7 @@ async function parseJsonReport(text: string, file: string): Promise<ComparableRe
     version: report.version,
     args: formatArgs(report.args),
     startedAt: report.stats.startedAt,
-    hosts: report.hosts.map((host) => ({
-      address: host.address,
-      family: host.family,
-      hostnames: host.hostnames,
-      status: host.status,
-      ports: host.ports.map((port) => ({
-        protocol: port.protocol,
-        port: port.port,
-        state: port.state,
-        service: port.service && {
-          name: port.service.name,
-          product: port.service.product,
-          version: port.service.version,
-          extraInfo: port.service.extraInfo,
-          tunnel: port.service.tunnel,
-        },
-      })),
-      extraPorts: host.extraPorts.map((extra) => ({ state: extra.state, count: extra.count })),
-    })),
+    hosts: report.kind === 'scan' ? scanHosts(report) : verifyHosts(report),
   };
 }
 

@@ -1,7 +1,7 @@
 // nmap XML for a verify report: each scanned address as a <host> with the ports the network saw,
 // earshot's owners in <owner> and its verdicts as script results, which the DTD allows and ndiff and
 // nmap.xsl show; the findings as a post-scan script.
-import type { Finding, Owner, PortResult, VerifyPort, VerifyReport } from '../model.js';
+import type { Finding, VerifyPort, VerifyReport } from '../model.js';
 import { epochSeconds } from './nmap-time.js';
 import {
   type NmapXmlOptions,
@@ -10,28 +10,8 @@ import {
   renderScanXmlHeader,
   type ScanXmlHeader,
 } from './nmap-xml.js';
+import { formatOwners, portsSeenAt, verdictLine } from './verify-hosts.js';
 import { xmlElement as element, escapeXmlText } from './xml-escape.js';
-
-/** `sshd[400,401] (root), nginx[77] (www-data)`: the processes holding a socket, grouped by name and user. */
-export function formatOwners(owners: readonly Owner[]): string {
-  const groups = new Map<string, { name: string; user: string | null; pids: number[] }>();
-  for (const owner of owners) {
-    const key = `${owner.name}\u0000${owner.user ?? owner.uid ?? ''}`;
-    const group = groups.get(key) ?? {
-      name: owner.name,
-      user: owner.user ?? (owner.uid === null ? null : String(owner.uid)),
-      pids: [],
-    };
-    group.pids.push(owner.pid);
-    groups.set(key, group);
-  }
-  return [...groups.values()]
-    .map(
-      (group) =>
-        `${group.name}[${group.pids.sort((a, b) => a - b).join(',')}]${group.user ? ` (${group.user})` : ''}`,
-    )
-    .join(', ');
-}
 
 function elem(key: string, value: string): string {
   return `${element('elem', { key }, '>')}${escapeXmlText(value)}</elem>`;
@@ -40,7 +20,7 @@ function elem(key: string, value: string): string {
 function verdictScript(port: VerifyPort): string {
   const { level, summary, findings } = port.verdict;
   return (
-    element('script', { id: 'earshot-verdict', output: `${level}: ${summary}` }, '>') +
+    element('script', { id: 'earshot-verdict', output: verdictLine(port) }, '>') +
     elem('level', level) +
     elem('summary', summary) +
     elem('findings', findings.join(', ')) +
@@ -66,21 +46,12 @@ function findingsScript(findings: readonly Finding[]): string {
 
 function renderVerifyHost(report: VerifyReport, address: string): string {
   const family = address.includes(':') ? 'ipv6' : 'ipv4';
-  const ports: string[] = [];
-  for (const port of report.ports) {
-    for (const seen of port.network) {
-      if (seen.address !== address) continue;
-      const result: PortResult = {
-        protocol: port.protocol,
-        port: port.port,
-        state: seen.state,
-        reason: seen.reason,
-        service: port.service,
-      };
-      const owner = port.owners.length > 0 ? formatOwners(port.owners) : undefined;
-      ports.push(renderPortXml(result, { owner, scripts: verdictScript(port) }));
-    }
-  }
+  const ports = portsSeenAt(report, address).map(({ result, row }) =>
+    renderPortXml(result, {
+      owner: row.owners.length > 0 ? formatOwners(row.owners) : undefined,
+      scripts: verdictScript(row),
+    }),
+  );
   return [
     element(
       'host',

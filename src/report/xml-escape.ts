@@ -28,24 +28,28 @@ function visible(char: string): string {
     : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
-function replaceUnsafe(text: string): string {
+/**
+ * `text` as nmap XML can carry it: characters XML forbids, C1 controls and bidi overrides as visible
+ * `\xNN` / `\uNNNN`. Two reports compare equal on this form whether they came as JSON or as XML.
+ */
+export function xmlRepresentable(text: string): string {
   return text.replace(FORBIDDEN, visible).replace(MISLEADING, visible);
 }
 
 /** Escapes `text` for a double- or single-quoted XML attribute value. */
 export function escapeXmlAttribute(text: string): string {
-  return replaceUnsafe(text).replace(/[&<>"'\t\n\r]/g, (char) => ENTITIES[char] ?? char);
+  return xmlRepresentable(text).replace(/[&<>"'\t\n\r]/g, (char) => ENTITIES[char] ?? char);
 }
 
 /** Escapes `text` for XML character data (between tags); newlines and tabs stay as they are. */
 export function escapeXmlText(text: string): string {
-  return replaceUnsafe(text).replace(/[&<>]/g, (char) => ENTITIES[char] ?? char);
+  return xmlRepresentable(text).replace(/[&<>]/g, (char) => ENTITIES[char] ?? char);
 }
 
 /** Makes `text` safe inside `<!-- -->`: no `--`, no trailing `-`, no forbidden characters. */
 export function escapeXmlComment(text: string): string {
   // A comment may not contain "--" (XML 1.0 §2.5); nmap writes "-&#45;" the same way.
-  return replaceUnsafe(text)
+  return xmlRepresentable(text)
     .replace(/[\r\n]/g, ' ')
     .replace(/--/g, '-&#45;')
     .replace(/-$/, '&#45;');

@@ -83,7 +83,11 @@ describe('readReport', () => {
     ['an empty file', '  \n', /the file is empty/],
     ['text that is neither JSON nor XML', 'Host: 1.2.3.4 ()\tStatus: Up\n', /neither JSON nor XML/],
     ['broken JSON', '{"tool": "earshot",', /not valid JSON/],
-    ['JSON of another kind', '{"kind": "verify"}', /kind "verify"; diff reads earshot scan reports/],
+    [
+      'JSON of another kind',
+      '{"kind": "baseline"}',
+      /kind "baseline"; diff reads earshot scan and verify reports/,
+    ],
     [
       'JSON outside the schema',
       JSON.stringify({ ...scanReport([]), hosts: [{ address: 1 }] }),

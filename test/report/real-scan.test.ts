@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { ScanReport } from '../../src/model.js';
 import { renderScanGrepable } from '../../src/report/grepable.js';
 import { renderScanXml } from '../../src/report/nmap-xml.js';
-import { loadScanReportValidator } from '../../src/report/scan-schema.js';
+import { loadScanReportValidator } from '../../src/report/report-schema.js';
 import { runEarshot } from '../helpers/cli.js';
 import { hasCommand, run, skipUnlessRoot, withNetns } from '../helpers/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';

@@ -86,4 +86,11 @@ describe('renderVerifyXml', () => {
     assert.match(text, /^-\| {2}owner: rpcbind\[300\] \(_rpc\)$/m);
     assert.match(text, /^\+\| {2}owner: portmap\[999\] \(_rpc\)$/m);
   });
+
+  it('the JSON and the XML of one verify report do not differ', async () => {
+    const json = await parseReport(JSON.stringify(report), 'verify.json');
+    const xml = await parseReport(renderVerifyXml(report), 'verify.xml');
+    assert.equal(json.hosts[0]?.ports.find((p) => p.port === 834)?.owner, 'ypbind[653,655,656,657] (root)');
+    assert.equal(diffReports(json, xml).changeCount, 0);
+  });
 });

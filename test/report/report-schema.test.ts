@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadScanReportValidator } from '../../src/report/scan-schema.js';
+import { loadReportValidator, loadScanReportValidator } from '../../src/report/report-schema.js';
 import { downHost, openPort, scanReport, upHost } from '../helpers/scan-report.js';
+import { guideVerifyReport } from '../helpers/verify-report.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a JSON copy the tests break on purpose
 type Json = any;
@@ -87,6 +88,46 @@ describe('schema/earshot-scan.schema.json', () => {
   for (const [name, change, message] of invalid) {
     it(`rejects ${name}`, async () => {
       const problems = (await loadScanReportValidator())(mutated(change));
+      assert.ok(problems.length > 0, 'the check must be able to fail');
+      assert.match(problems.join('\n'), message);
+    });
+  }
+});
+
+describe('schema/earshot-verify.schema.json', () => {
+  const verify = JSON.parse(JSON.stringify(guideVerifyReport())) as Record<string, Json>;
+
+  it('accepts what the real reconciler produces, after a JSON round trip', async () => {
+    assert.deepEqual((await loadReportValidator('verify'))(verify), []);
+  });
+
+  const invalid: [string, (value: Record<string, Json>) => void, RegExp][] = [
+    [
+      'an unknown finding kind',
+      (v) => (v.findings[0].kind = 'spooky'),
+      /\/findings\/0\/kind: must be equal to one of/,
+    ],
+    [
+      'an owner without a pid',
+      (v) => delete v.ports[0].owners[0].pid,
+      /\/ports\/0\/owners\/0: must have required property 'pid'/,
+    ],
+    [
+      'a network state outside the scan vocabulary',
+      (v) => (v.ports[0].network[0].state = 'ajar'),
+      /\/ports\/0\/network\/0\/state/,
+    ],
+    [
+      'a summary without critical',
+      (v) => delete v.summary.critical,
+      /\/summary: must have required property 'critical'/,
+    ],
+  ];
+  for (const [name, change, message] of invalid) {
+    it(`rejects ${name}`, async () => {
+      const copy = structuredClone(verify);
+      change(copy);
+      const problems = (await loadReportValidator('verify'))(copy);
       assert.ok(problems.length > 0, 'the check must be able to fail');
       assert.match(problems.join('\n'), message);
     });
