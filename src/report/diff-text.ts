@@ -64,8 +64,8 @@ function renderHost(host: HostDiff): string[] {
     if (host.notShown.after.length > 0) lines.push(`+Not shown: ${notShown(host.notShown.after)}`);
   }
   if (host.ports.length > 0) {
-    const mark = before === null ? '+' : after === null ? '-' : ' ';
-    const rows = [[mark, 'PORT', 'STATE', 'SERVICE', 'VERSION']];
+    const headerMark = before === null ? '+' : after === null ? '-' : ' ';
+    const rows = [[headerMark, 'PORT', 'STATE', 'SERVICE', 'VERSION']];
     const notes: Map<number, string[]> = new Map();
     for (const port of host.ports) {
       for (const [mark, side] of [

@@ -10,6 +10,7 @@ import { guideVerifyReport } from '../helpers/verify-report.js';
 
 let dir: TempDir;
 const haveTools = (await hasCommand('xmllint')) && (await hasCommand('ndiff'));
+const haveXsltproc = await hasCommand('xsltproc');
 
 describe('renderVerifyXml', () => {
   before(async () => {
@@ -92,5 +93,16 @@ describe('renderVerifyXml', () => {
     const xml = await parseReport(renderVerifyXml(report), 'verify.xml');
     assert.equal(json.hosts[0]?.ports.find((p) => p.port === 834)?.owner, 'ypbind[653,655,656,657] (root)');
     assert.equal(diffReports(json, xml).changeCount, 0);
+  });
+
+  it('nmap.xsl shows verdicts and findings, with a hostile name as text', {
+    skip: haveXsltproc ? false : 'xsltproc missing',
+  }, async () => {
+    const file = await dir.write('verify-xsl.xml', renderVerifyXml(report));
+    const result = await run('xsltproc', ['/usr/share/nmap/nmap.xsl', file]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /notice: ypbind \(RPC 100007 v2\), owned by ypbind\[653,655,656,657\]/);
+    assert.ok(result.stdout.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+    assert.ok(!result.stdout.includes('<script>alert(1)'));
   });
 });
