@@ -23,6 +23,12 @@ export {
   isEarshotError,
   USAGE_ERROR_CODES,
 } from './errors.js';
+export {
+  type BindProbeMethod,
+  type BindProbeOptions,
+  type BindProbeResult,
+  probeBoundPorts,
+} from './inventory/bind-probe.js';
 export type * from './model.js';
 export {
   diffReports,
@@ -76,3 +82,11 @@ export {
   xmlElement,
   xmlRepresentable,
 } from './report/xml-escape.js';
+export {
+  dumpPortmapper,
+  type PortmapperDump,
+  type PortmapperQuery,
+  type PortmapperVersion,
+  parseUniversalAddress,
+  queryPortmapper,
+} from './scan/portmapper.js';

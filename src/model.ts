@@ -208,6 +208,8 @@ export interface RpcRegistration {
   address: string | null;
   /** Name from /etc/rpc (e.g. "ypbind"), when it names the program. */
   name: string | null;
+  /** Address family of the registration (portmap v2 lists IPv4 only; rpcbind tcp6/udp6 are IPv6). */
+  family?: AddressFamily;
 }
 
 /** How much a finding matters; verify's exit status follows the highest. */

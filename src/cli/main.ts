@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { EarshotError, USAGE_ERROR_CODES } from '../errors.js';
 import { diffCommand } from './commands/diff.js';
+import { rpcinfoCommand } from './commands/rpcinfo.js';
 import { servicesCommand } from './commands/services.js';
 import { ExitCode } from './exit-codes.js';
 import { expandNmapOutputFlags } from './output-files.js';
@@ -25,6 +26,7 @@ Examples:
   earshot services 834            which service is registered for port 834?
   earshot services ssh            which port does ssh use?
   earshot diff old.xml new.xml    what changed between two scans?
+  earshot rpcinfo                 which RPC programs has the local portmapper registered?
 
 Exit status: 0 ok, 1 warnings (verify) or differences (diff), 2 critical findings (verify)
 or an unreadable report (diff),
@@ -32,6 +34,7 @@ or an unreadable report (diff),
     );
   program.addCommand(servicesCommand());
   program.addCommand(diffCommand());
+  program.addCommand(rpcinfoCommand());
   return program;
 }
 

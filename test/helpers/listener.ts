@@ -16,7 +16,10 @@ await Promise.all(
       new Promise<void>((resolve, reject) => {
         const { kind, host, port } = parse(spec);
         if (kind === 'udp' || kind === 'udpsilent') {
-          const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', ipv6Only: true });
+          // ipv6Only on a udp4 socket makes bind() fail with EINVAL.
+          const socket = host.includes(':')
+            ? createSocket({ type: 'udp6', ipv6Only: true })
+            : createSocket({ type: 'udp4' });
           if (kind === 'udp')
             socket.on('message', (message, peer) => socket.send(message, peer.port, peer.address));
           socket.once('error', reject);

@@ -38,7 +38,7 @@ export async function run(
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
-  // A program that exits without reading its input must not turn into an EPIPE crash here.
+  // A program that exits without reading its input would otherwise raise EPIPE here.
   child.stdin.on('error', () => undefined);
   child.stdin.end(options.input ?? '');
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);

@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "bind_probe",
+      "sources": ["native/bind_probe.c"],
+      "cflags": ["-std=c11", "-D_DEFAULT_SOURCE", "-Wall", "-Wextra", "-O2"]
+    }
+  ]
+}

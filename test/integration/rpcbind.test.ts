@@ -1,0 +1,159 @@
+// The guide's RPC scene for real: Debian's rpcbind with ypserv and ypbind registered on reserved
+// ports, in a namespace of the test's own. Debian's rpcinfo is the oracle for every answer.
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { RpcRegistration } from '../../src/model.js';
+import { runEarshot } from '../helpers/cli.js';
+import { hasCommand, type Netns, skipUnlessRoot, waitForLine, withNetns } from '../helpers/netns.js';
+
+const servicesScript = fileURLToPath(new URL('../helpers/rpc-services.sh', import.meta.url));
+
+let skip: string | false = skipUnlessRoot;
+before(async () => {
+  if (skip) return;
+  for (const command of ['rpcbind', 'rpcinfo', 'ypserv', 'ypbind', 'domainname', 'unshare']) {
+    if (!(await hasCommand(command))) skip = `needs ${command} (bash scripts/install-deps.sh)`;
+  }
+});
+
+/** Starts rpcbind, ypserv and ypbind in `ns`, runs `fn`, then stops them (by PID). */
+async function withRpcServices<T>(ns: Netns, fn: () => Promise<T>): Promise<T> {
+  const domain = `earshot${process.pid}`;
+  const child: ChildProcess = ns.spawn('unshare', [
+    '-m',
+    '-u',
+    '--propagation',
+    'private',
+    'sh',
+    servicesScript,
+    domain,
+  ]);
+  let pids: number[] = [];
+  try {
+    const line = await waitForLine(child, /^pids:[\d ]+\nready$/m, 30_000);
+    pids = line.split('\n')[0]!.replace('pids:', '').trim().split(/\s+/).map(Number);
+    return await fn();
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([once(child, 'close'), new Promise((resolve) => setTimeout(resolve, 5000))]);
+    }
+    // The script stops its daemons on SIGTERM; make sure, by the PIDs it printed.
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+}
+
+/** Rows of `rpcinfo -p` as "program/version/proto/port". */
+function parsePmapRows(text: string): Set<string> {
+  const rows = new Set<string>();
+  for (const line of text.split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields.length >= 4) rows.add(fields.slice(0, 4).join('/'));
+  }
+  return rows;
+}
+
+/** Rows of `rpcinfo HOST` (rpcbind dump) as "program/version/netid/uaddr", IP transports only. */
+function parseRpcbRows(text: string): Set<string> {
+  const rows = new Set<string>();
+  for (const line of text.split('\n').slice(1)) {
+    const [program, version, netid, uaddr] = line.trim().split(/\s+/);
+    if (netid && ['tcp', 'udp', 'tcp6', 'udp6'].includes(netid))
+      rows.add([program, version, netid, uaddr].join('/'));
+  }
+  return rows;
+}
+
+const netid = (entry: RpcRegistration) => `${entry.protocol}${entry.family === 'ipv6' ? '6' : ''}`;
+
+async function earshotJson(
+  ns: Netns,
+  args: string[],
+): Promise<{ rpcbindVersion: number; registrations: RpcRegistration[] }> {
+  const result = await runEarshot(['rpcinfo', ...args, '--json'], { netns: ns });
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout);
+}
+
+describe('earshot rpcinfo against Debian rpcbind, ypserv and ypbind', () => {
+  it('agrees with rpcinfo -p and rpcinfo, over IPv4 and IPv6, v4, v3 and v2', {
+    skip: skipUnlessRoot,
+  }, async (t) => {
+    if (skip) return t.skip(skip);
+    await withNetns('rpc', (ns) =>
+      withRpcServices(ns, async () => {
+        const pmapOracle = parsePmapRows(await ns.execOk('rpcinfo', ['-p', '127.0.0.1']));
+        const rpcbOracle = parseRpcbRows(await ns.execOk('rpcinfo', ['127.0.0.1']));
+        assert.ok(pmapOracle.size >= 12, `rpcinfo -p listed ${pmapOracle.size} rows`);
+
+        // Default: rpcbind v4, every IP registration with its universal address.
+        const v4 = await earshotJson(ns, []);
+        assert.equal(v4.rpcbindVersion, 4);
+        assert.deepEqual(
+          new Set(v4.registrations.map((e) => [e.program, e.version, netid(e), e.address].join('/'))),
+          rpcbOracle,
+        );
+        // Its IPv4 part is exactly what rpcinfo -p (portmap v2) lists.
+        const v4Part = v4.registrations.filter((e) => e.family === 'ipv4');
+        assert.deepEqual(
+          new Set(v4Part.map((e) => [e.program, e.version, e.protocol, e.port].join('/'))),
+          pmapOracle,
+        );
+
+        // Portmap v2 forced: the same list as rpcinfo -p, in its order.
+        const v2 = await earshotJson(ns, ['--rpc-version', '2']);
+        assert.equal(v2.rpcbindVersion, 2);
+        assert.deepEqual(
+          new Set(v2.registrations.map((e) => [e.program, e.version, e.protocol, e.port].join('/'))),
+          pmapOracle,
+        );
+
+        // Over IPv6 to ::1, with v4 and with v3.
+        for (const version of ['4', '3']) {
+          const v6 = await earshotJson(ns, ['::1', '--rpc-version', version]);
+          assert.equal(v6.rpcbindVersion, Number(version));
+          assert.deepEqual(
+            new Set(v6.registrations.map((e) => [e.program, e.version, netid(e), e.address].join('/'))),
+            rpcbOracle,
+          );
+        }
+
+        // The guide's conclusion: ypbind on a reserved port /etc/services does not name, named from /etc/rpc.
+        const ypbind = v4.registrations.filter((e) => e.program === 100007);
+        assert.ok(ypbind.length >= 6);
+        for (const entry of ypbind) {
+          assert.equal(entry.name, 'ypbind');
+          assert.ok(entry.port < 1024, `ypbind on ${entry.port}`);
+        }
+        const listening = await ns.execOk('ss', ['-Htlnp']);
+        for (const entry of ypbind.filter((e) => e.protocol === 'tcp')) {
+          assert.match(
+            listening,
+            new RegExp(`:${entry.port}\\s.*"ypbind"`),
+            `ss shows ypbind on tcp ${entry.port}`,
+          );
+        }
+
+        // The table: its tcp/udp rows are rpcinfo -p's rows.
+        const table = await runEarshot(['rpcinfo'], { netns: ns });
+        assert.equal(table.code, 0, table.stderr);
+        assert.match(table.stdout, /^ {3}program vers proto {3}port {2}service\n/);
+        assert.match(table.stdout, /^ {4}100007 {4}2 {3}tcp {4}\d{3} {2}ypbind$/m);
+        assert.match(table.stdout, /^ {4}100007 {4}3 {2}tcp6 {4}\d{3} {2}ypbind$/m);
+        const tableRows = new Set(
+          [...parsePmapRows(table.stdout)].filter((row) => /\/(tcp|udp)\//.test(row)),
+        );
+        assert.deepEqual(tableRows, pmapOracle);
+      }),
+    );
+  });
+});
