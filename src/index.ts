@@ -70,6 +70,14 @@ export {
   VERIFY_REPORT_SCHEMA_URL,
 } from './report/report-schema.js';
 export { stringifySafeJson } from './report/safe-json.js';
+export { renderScanJson } from './report/scan-json.js';
+export {
+  renderHostText,
+  renderScanFooter,
+  renderScanHeader,
+  renderScanText,
+  type ScanTextOptions,
+} from './report/scan-text.js';
 export { escapeForTerminal } from './report/terminal-escape.js';
 export { formatOwners, portsSeenAt, verdictLine } from './report/verify-hosts.js';
 export { renderVerifyHtml } from './report/verify-html.js';
@@ -82,6 +90,7 @@ export {
   xmlElement,
   xmlRepresentable,
 } from './report/xml-escape.js';
+export { DISCOVERY_PORTS, type DiscoveryResult, discoverHosts } from './scan/discovery.js';
 export {
   dumpPortmapper,
   type PortmapperDump,
@@ -90,3 +99,19 @@ export {
   parseUniversalAddress,
   queryPortmapper,
 } from './scan/portmapper.js';
+export { defaultTcpPorts, formatPortSpec, parsePortSpec } from './scan/ports.js';
+export { buildPortResults, scanHosts, type TcpScanOptions } from './scan/scan-hosts.js';
+export {
+  type PreparedTargets,
+  type PrepareTargetsOptions,
+  prepareTargets,
+  type ScanTarget,
+  type TargetResolver,
+  type TargetSpec,
+} from './scan/targets.js';
+export {
+  parseDurationMs,
+  resolveTiming,
+  type TimingOptions,
+  type TimingPreset,
+} from './scan/timing.js';

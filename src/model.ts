@@ -82,7 +82,7 @@ export interface HostResult {
   hostnames: string[];
   status: HostStatus;
   statusReason: HostStatusReason;
-  /** Every port that is not in the most common state (all ports with `--all-ports`), by port. */
+  /** Every port that is open or not in the most common other state (all ports with `--all-ports`), by port. */
   ports: PortResult[];
   extraPorts: ExtraPorts[];
   /** ISO 8601 times the scan of this host started and ended. */

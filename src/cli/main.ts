@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { EarshotError, USAGE_ERROR_CODES } from '../errors.js';
 import { diffCommand } from './commands/diff.js';
 import { rpcinfoCommand } from './commands/rpcinfo.js';
+import { normaliseScanArgs, scanCommand } from './commands/scan.js';
 import { servicesCommand } from './commands/services.js';
 import { ExitCode } from './exit-codes.js';
 import { expandNmapOutputFlags } from './output-files.js';
@@ -23,6 +24,8 @@ function buildProgram(): Command {
       'after',
       `
 Examples:
+  earshot scan localhost          which TCP ports answer on this host?
+  earshot scan -p- 127.0.0.1      every port
   earshot services 834            which service is registered for port 834?
   earshot services ssh            which port does ssh use?
   earshot diff old.xml new.xml    what changed between two scans?
@@ -32,6 +35,7 @@ Exit status: 0 ok, 1 warnings (verify) or differences (diff), 2 critical finding
 or an unreadable report (diff),
 64 usage error, 70 internal error, 130 interrupted.`,
     );
+  program.addCommand(scanCommand());
   program.addCommand(servicesCommand());
   program.addCommand(diffCommand());
   program.addCommand(rpcinfoCommand());
@@ -44,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   program.exitOverride();
   for (const command of program.commands) command.exitOverride();
   try {
-    await program.parseAsync(expandNmapOutputFlags(argv), { from: 'user' });
+    await program.parseAsync(normaliseScanArgs(expandNmapOutputFlags(argv)), { from: 'user' });
     return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);
   } catch (error) {
     if (error instanceof CommanderError) {

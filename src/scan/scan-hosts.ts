@@ -3,19 +3,13 @@
 // on several threads when the group is big enough to pay for them.
 import { availableParallelism } from 'node:os';
 import { loadServiceCatalog, type ServiceCatalog } from '../catalog/services.js';
-import type { AddressFamily, ExtraPorts, HostResult, PortReason, PortResult, PortState } from '../model.js';
+import type { ExtraPorts, HostResult, PortReason, PortResult, PortState } from '../model.js';
 import { type DiscoveryResult, discoverHosts } from './discovery.js';
 import { describeOutcome, Outcome } from './outcome.js';
 import { runTcpProbesParallel } from './parallel.js';
+import type { ScanTarget } from './targets.js';
 import { type EngineHost, type EngineHostResult, runTcpProbes } from './tcp-connect.js';
 import { resolveTiming, type TimingOptions, type TimingPreset } from './timing.js';
-
-/** The fields of a scan target the engine reads (scan/targets.ts's ScanTarget has them all). */
-export interface TcpScanTarget {
-  address: string;
-  family: AddressFamily;
-  hostnames: string[];
-}
 
 /** Options of a TCP connect scan. */
 export interface TcpScanOptions {
@@ -55,10 +49,11 @@ export function buildPortResults(
     const state = describeOutcome(code)![0];
     stateCounts.set(state, (stateCounts.get(state) ?? 0) + count);
   }
+  // Fold the most common state into a count, as nmap does; open ports are always listed.
   let folded: PortState | null = null;
   if (!listAllPorts) {
     for (const [state, count] of stateCounts) {
-      if (folded === null || count > stateCounts.get(folded)!) folded = state;
+      if (state !== 'open' && (folded === null || count > stateCounts.get(folded)!)) folded = state;
     }
   }
   const listed: PortResult[] = [];
@@ -128,7 +123,7 @@ class ResultQueue<T> {
  * Down hosts are yielded with no ports. Aborting rejects with `signal.reason` after closing sockets.
  */
 export async function* scanHosts(
-  targets: Iterable<TcpScanTarget>,
+  targets: Iterable<ScanTarget>,
   options: TcpScanOptions,
 ): AsyncIterable<HostResult> {
   options.signal?.throwIfAborted();
@@ -146,14 +141,19 @@ export async function* scanHosts(
 }
 
 async function* scanGroups(
-  targets: Iterable<TcpScanTarget>,
+  targets: Iterable<ScanTarget>,
   options: TcpScanOptions,
   signal: AbortSignal,
 ): AsyncIterable<HostResult> {
   const { ports } = options;
   const { preset, ...overrides } = options.timing ?? {};
   const timing = resolveTiming(preset ?? 3, overrides);
-  const catalog = options.catalog ?? (await loadServiceCatalog());
+  // Loaded only when the first host is reported, so it does not delay the first probes.
+  let catalog = options.catalog;
+  const getCatalog = async () => {
+    catalog ??= await loadServiceCatalog();
+    return catalog;
+  };
   const threads = Math.max(1, Math.floor(options.threads ?? Math.min(4, availableParallelism())));
   const groupSize = Math.max(1, Math.min(4096, Math.floor(GROUP_PROBE_BUDGET / Math.max(1, ports.length))));
   const total = (options.targetCount ?? 0) * ports.length;
@@ -162,14 +162,14 @@ async function* scanGroups(
     done += count;
     options.onProgress?.({ done, total });
   };
-  const toResult = (
-    target: TcpScanTarget,
+  const toResult = async (
+    target: ScanTarget,
     discovery: DiscoveryResult,
     engine: EngineHostResult | null,
     startedAt: string,
-  ): HostResult => {
+  ): Promise<HostResult> => {
     const built = engine
-      ? buildPortResults(ports, engine.outcomes, catalog, options.listAllPorts ?? false)
+      ? buildPortResults(ports, engine.outcomes, await getCatalog(), options.listAllPorts ?? false)
       : { ports: [], extraPorts: [] };
     const result: HostResult = {
       address: target.address,
@@ -193,13 +193,13 @@ async function* scanGroups(
     const verdicts: DiscoveryResult[] = options.skipDiscovery
       ? group.map(() => ({ status: 'up', reason: 'user-set', srttMs: null }))
       : await discoverHosts(group, timing, { signal });
-    const up: { target: TcpScanTarget; verdict: DiscoveryResult }[] = [];
+    const up: { target: ScanTarget; verdict: DiscoveryResult }[] = [];
     for (const [at, target] of group.entries()) {
       const verdict = verdicts[at]!;
       if (verdict.status === 'up') up.push({ target, verdict });
       else {
         progress(ports.length);
-        yield toResult(target, verdict, null, startedAt);
+        yield await toResult(target, verdict, null, startedAt);
       }
     }
     if (up.length === 0) continue;
@@ -208,11 +208,8 @@ async function* scanGroups(
       family: target.family,
       ports,
     }));
-    const queue = new ResultQueue<HostResult>();
-    const onHostDone = (result: EngineHostResult) => {
-      const { target, verdict } = up[result.index]!;
-      queue.push(toResult(target, verdict, result, startedAt));
-    };
+    const queue = new ResultQueue<EngineHostResult | null>();
+    const onHostDone = (result: EngineHostResult) => queue.push(result);
     const useThreads = threads > 1 && hosts.length * ports.length >= PARALLEL_MIN_PROBES;
     let failure: unknown;
     let finished = false;
@@ -233,12 +230,12 @@ async function* scanGroups(
     ).then(
       () => {
         finished = true;
-        queue.push(null as unknown as HostResult);
+        queue.push(null);
       },
       (error: unknown) => {
         failure = error;
         finished = true;
-        queue.push(null as unknown as HostResult);
+        queue.push(null);
       },
     );
     while (true) {
@@ -248,7 +245,8 @@ async function* scanGroups(
         if (finished) break;
         continue;
       }
-      yield item;
+      const { target, verdict } = up[item.index]!;
+      yield await toResult(target, verdict, item, startedAt);
     }
     await run;
     if (failure !== undefined)

@@ -106,12 +106,15 @@ function outcomeOfError(status: number): OutcomeCode | null {
 
 const RESOURCE_STALL_LIMIT_MS = 10_000;
 const MIN_SWEEP_MS = 5;
+const IPV6_ICMP_WAIT_MS = 1500;
 
 class HostState {
   readonly outcomes: Uint8Array;
   readonly tries: Uint8Array;
   readonly retryQueue: number[] = [];
   readonly rtt: RttEstimator;
+  readonly window: ProbeWindow;
+  readonly lastTryFloorMs: number;
   readonly startedAtMs = Date.now();
   readonly deadline: number;
   next = 0;
@@ -130,8 +133,9 @@ class HostState {
     this.remaining = host.ports.length;
     // ICMPv6 errors reach connect() only with the retransmitted SYN, ~1 s late (NETNS-NOTES): a
     // shorter timeout would call a REJECT "filtered, no-response". Loopback answers at once.
-    const v6Floor = host.family === 'ipv6' && host.address !== '::1' ? 1500 : 0;
-    this.rtt = new RttEstimator(timing, v6Floor);
+    this.lastTryFloorMs = host.family === 'ipv6' && host.address !== '::1' ? IPV6_ICMP_WAIT_MS : 0;
+    this.rtt = new RttEstimator(timing);
+    this.window = new ProbeWindow(timing);
     this.deadline = timing.hostTimeoutMs > 0 ? now + timing.hostTimeoutMs : Number.POSITIVE_INFINITY;
   }
 
@@ -149,7 +153,9 @@ export async function runTcpProbes(
   const { signal } = options;
   signal?.throwIfAborted();
   const maxActiveHosts = Math.max(1, options.maxActiveHosts ?? 1);
-  const window = new ProbeWindow(timing);
+  // Congestion is per host (one silent host must not throttle the others, as in nmap); the global
+  // window only caps all probes together and shrinks when descriptors run out.
+  const window = new ProbeWindow({ ...timing, initialWindow: timing.maxWindow });
   const limiter = new RateLimiter(timing.maxRate);
   const slotCount = timing.maxWindow;
   const slotHost: (HostState | null)[] = new Array(slotCount).fill(null);
@@ -263,7 +269,7 @@ export async function runTcpProbes(
       if (!state.done) conclude(state, index, outcome);
     }
     if (state.tries[index] === 1) state.rtt.sample(now - startedAt);
-    window.onAnswer();
+    state.window.onAnswer();
     pump();
   }
 
@@ -296,7 +302,10 @@ export async function runTcpProbes(
     slotHandle[slot] = handle;
     slotIndex[slot] = index;
     slotStart[slot] = now;
-    const deadline = now + state.rtt.timeoutMs();
+    // Only the last try waits for a late ICMPv6 error: earlier tries keep the scan fast.
+    const lastTry = state.tries[index]! > timing.maxRetries;
+    const timeout = state.rtt.timeoutMs();
+    const deadline = now + (lastTry ? Math.max(timeout, state.lastTryFloorMs) : timeout);
     slotDeadline[slot] = deadline;
     inFlight++;
     state.inFlight++;
@@ -319,7 +328,7 @@ export async function runTcpProbes(
       let progressed = false;
       for (let scanned = 0; scanned < active.length && inFlight < limit; scanned++) {
         const state = active[robin++ % active.length]!;
-        if (!state.hasWork()) continue;
+        if (state.inFlight >= state.window.size || !state.hasWork()) continue;
         const wait = limiter.delayMs(now);
         if (wait > 0) return armPump(wait);
         const index = state.retryQueue.length > 0 ? state.retryQueue.pop()! : state.next++;
@@ -401,19 +410,20 @@ export async function runTcpProbes(
     expiry = undefined;
     const slots = expired;
     expired = [];
-    let lost = false;
+    const lost = new Set<HostState>();
     for (const slot of slots) {
       const handle = slotHandle[slot];
       if (handle === null || handle === undefined) continue;
       const index = slotIndex[slot]!;
       const state = release(slot);
       handle.close();
-      lost = true;
+      lost.add(state);
       if (state.done) continue;
       if (state.tries[index]! <= timing.maxRetries) requeue(state, index);
       else conclude(state, index, Outcome.noResponse);
     }
-    if (lost) window.onLoss();
+    // One loss event per host per sweep, as TCP halves once per window of losses.
+    for (const state of lost) state.window.onLoss();
     pump();
   }
 

@@ -1,0 +1,102 @@
+// The human report of `earshot scan`, shaped like nmap's normal output so the guide's readers find
+// their way: a header, one block per host (printed as each finishes), and a summary line.
+import { createColors } from 'picocolors';
+import type { HostResult, PortResult, ScanReport, ScanStats } from '../model.js';
+import { escapeForTerminal } from './terminal-escape.js';
+
+/** How to render: colour (only on a TTY) and the REASON column (--reason). */
+export interface ScanTextOptions {
+  color?: boolean;
+  showReason?: boolean;
+}
+
+/** The first line: tool, version and start time. */
+export function renderScanHeader(report: Pick<ScanReport, 'version' | 'stats'>): string {
+  const started = report.stats.startedAt.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
+  return `Starting earshot ${report.version} at ${started}\n`;
+}
+
+const hostLabel = (host: HostResult): string => {
+  const address = escapeForTerminal(host.address);
+  return host.hostnames.length > 0 ? `${escapeForTerminal(host.hostnames[0]!)} (${address})` : address;
+};
+
+const formatSeconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10 ? 5 : 3)}s`;
+
+/** One host's block: status, folded ports, and the PORT STATE SERVICE table. */
+export function renderHostText(host: HostResult, options: ScanTextOptions = {}): string {
+  const c = createColors(options.color ?? false);
+  if (host.status === 'down') {
+    return `earshot scan report for ${hostLabel(host)}\nHost seems down (${host.statusReason}).\n\n`;
+  }
+  const lines = [`earshot scan report for ${hostLabel(host)}`];
+  const latency = host.latencyMs !== undefined ? ` (${formatSeconds(host.latencyMs)} latency)` : '';
+  lines.push(`Host is up, received ${host.statusReason}${latency}.`);
+  if (host.hostnames.length > 1) {
+    lines.push(
+      `Other names for ${escapeForTerminal(host.address)}: ${host.hostnames
+        .slice(1)
+        .map((n) => escapeForTerminal(n))
+        .join(' ')}`,
+    );
+  }
+  if (host.timedOut)
+    lines.push(c.yellow('Skipped the rest: --host-timeout expired; ports not shown were not concluded.'));
+  for (const extra of host.extraPorts) {
+    const reasons = Object.entries(extra.reasons)
+      .map(([reason, count]) => (Object.keys(extra.reasons).length > 1 ? `${count} ${reason}` : reason))
+      .join(', ');
+    lines.push(`Not shown: ${extra.count} ${extra.state} tcp ports${reasons ? ` (${reasons})` : ''}`);
+  }
+  if (host.ports.length === 0) {
+    if (host.extraPorts.length > 0) {
+      const only = host.extraPorts[0]!;
+      lines.push(`All ${only.count} scanned ports on ${hostLabel(host)} are in state ${only.state}.`);
+    }
+    return `${lines.join('\n')}\n\n`;
+  }
+  const rows = host.ports.map((port) => [
+    `${port.port}/${port.protocol}`,
+    port.state,
+    port.service ? escapeForTerminal(port.service.name) : 'unknown',
+    port.reason,
+  ]);
+  const headings = ['PORT', 'STATE', 'SERVICE', 'REASON'];
+  const columns = options.showReason ? 4 : 3;
+  const widths = headings
+    .slice(0, columns)
+    .map((heading, i) => Math.max(heading.length, ...rows.map((row) => row[i]!.length)));
+  const pad = (cells: string[]) =>
+    cells
+      .slice(0, columns)
+      .map((cell, i) => (i === columns - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join(' ');
+  lines.push(pad(headings));
+  host.ports.forEach((port, i) => {
+    lines.push(colourState(pad(rows[i]!), port, c));
+  });
+  return `${lines.join('\n')}\n\n`;
+}
+
+function colourState(line: string, port: PortResult, c: ReturnType<typeof createColors>): string {
+  if (port.state === 'open') return c.green(line);
+  if (port.state === 'closed') return c.dim(line);
+  return c.yellow(line);
+}
+
+/** The last line: addresses, hosts up, elapsed time; says so when the run was interrupted. */
+export function renderScanFooter(stats: ScanStats): string {
+  const addresses = `${stats.addressesScanned} IP address${stats.addressesScanned === 1 ? '' : 'es'}`;
+  const hosts = `${stats.hostsUp} host${stats.hostsUp === 1 ? '' : 's'} up`;
+  const interrupted = stats.interrupted ? ' (interrupted: results are partial)' : '';
+  return `earshot done: ${addresses} (${hosts}) scanned in ${(stats.elapsedMs / 1000).toFixed(2)} seconds${interrupted}\n`;
+}
+
+/** The whole report as text (what -o FILE writes for the human format). */
+export function renderScanText(report: ScanReport, options: ScanTextOptions = {}): string {
+  return [
+    renderScanHeader(report),
+    ...report.hosts.map((host) => renderHostText(host, options)),
+    renderScanFooter(report.stats),
+  ].join('');
+}

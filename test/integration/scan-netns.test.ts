@@ -1,0 +1,215 @@
+// earshot scan against real listeners, firewall rules and dead routes in namespaces of our own,
+// with nmap -sT in the same namespace as the oracle.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { HostResult, ScanReport } from '../../src/model.js';
+import { earshotBin, runEarshot } from '../helpers/cli.js';
+import { hasCommand, skipUnlessRoot, withNetns } from '../helpers/netns.js';
+import { nmapConnectScan } from '../helpers/nmap.js';
+import { linkNamespaces } from '../helpers/veth.js';
+
+const hostOf = (report: ScanReport, address: string): HostResult => {
+  const host = report.hosts.find((h) => h.address === address);
+  assert.ok(host, `no result for ${address}`);
+  return host;
+};
+const openPorts = (host: HostResult) => host.ports.filter((p) => p.state === 'open').map((p) => p.port);
+const scanJson = async (args: string[], options: Parameters<typeof runEarshot>[1]) => {
+  const result = await runEarshot(['scan', '--json', ...args], options);
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout) as ScanReport;
+};
+
+// Ports in the ephemeral range (32768–60999) are where self-connects happen.
+const V4_OPEN = [22, 8080, 33001, 45000, 60999];
+const V6_OPEN = [8080, 9000];
+const LISTENERS = [
+  'tcp:127.0.0.1:22',
+  'tcp:[::]:8080',
+  'tcp:127.0.0.1:33001',
+  'tcp:127.0.0.1:45000',
+  'tcp:127.0.0.1:60999',
+  'tcp6only:[::1]:9000',
+];
+
+describe('earshot scan in a namespace', { skip: skipUnlessRoot }, () => {
+  it('repeated full -p- scans of both loopbacks are exact (no self-connects), and nmap agrees', async () => {
+    await withNetns('fullscan', async (ns) => {
+      await ns.listen(LISTENERS);
+      for (let round = 0; round < 3; round++) {
+        const report = await scanJson(['-p-', '127.0.0.1', '::1'], { netns: ns });
+        const v4 = hostOf(report, '127.0.0.1');
+        const v6 = hostOf(report, '::1');
+        assert.deepEqual(openPorts(v4), V4_OPEN, `round ${round}: 127.0.0.1`);
+        assert.deepEqual(openPorts(v6), V6_OPEN, `round ${round}: ::1`);
+        assert.equal(v4.ports.length, V4_OPEN.length, 'nothing but open and closed on loopback');
+        assert.deepEqual(v4.extraPorts, [
+          {
+            state: 'closed',
+            count: 65535 - V4_OPEN.length,
+            reasons: { 'conn-refused': 65535 - V4_OPEN.length },
+          },
+        ]);
+        assert.equal(report.scanInfo[0]?.portCount, 65535);
+      }
+      if (await hasCommand('nmap')) {
+        const nmap = await nmapConnectScan(ns, '127.0.0.1', '1-65535');
+        assert.deepEqual(
+          [...nmap.states].filter(([, state]) => state === 'open').map(([port]) => port),
+          V4_OPEN,
+        );
+      }
+    });
+  });
+
+  it('keeps results exact when file descriptors run out (prlimit --nofile=64: EMFILE is retry, not closed)', async () => {
+    await withNetns('emfile', async (ns) => {
+      await ns.listen(LISTENERS);
+      const result = await ns.exec(
+        'prlimit',
+        ['--nofile=64', process.execPath, earshotBin, 'scan', '--json', '-p', '1-65535', '127.0.0.1'],
+        { timeoutMs: 120_000 },
+      );
+      assert.equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout) as ScanReport;
+      assert.deepEqual(openPorts(hostOf(report, '127.0.0.1')), V4_OPEN);
+      assert.equal(hostOf(report, '127.0.0.1').extraPorts[0]?.count, 65535 - V4_OPEN.length);
+    });
+  });
+
+  it('maps DROP, REJECT admin-prohibited and REJECT port-unreachable like nmap, with reasons, v4 and v6', async () => {
+    await withNetns('scanner', async (scanner) => {
+      await withNetns('target', async (target) => {
+        const link = await linkNamespaces(scanner, target);
+        await target.listen(['tcp:0.0.0.0:22', 'tcp:[::]:80']);
+        const rules: [string, string[]][] = [
+          ['iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', '2001', '-j', 'DROP']],
+          [
+            'iptables',
+            [
+              '-A',
+              'INPUT',
+              '-p',
+              'tcp',
+              '--dport',
+              '2002',
+              '-j',
+              'REJECT',
+              '--reject-with',
+              'icmp-admin-prohibited',
+            ],
+          ],
+          ['iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', '2003', '-j', 'REJECT']],
+          ['ip6tables', ['-A', 'INPUT', '-p', 'tcp', '--dport', '2001', '-j', 'DROP']],
+          [
+            'ip6tables',
+            [
+              '-A',
+              'INPUT',
+              '-p',
+              'tcp',
+              '--dport',
+              '2002',
+              '-j',
+              'REJECT',
+              '--reject-with',
+              'icmp6-adm-prohibited',
+            ],
+          ],
+          ['ip6tables', ['-A', 'INPUT', '-p', 'tcp', '--dport', '2003', '-j', 'REJECT']],
+        ];
+        for (const [tool, args] of rules) await target.execOk(tool, args);
+        const report = await scanJson(
+          ['--reason', '--all-ports', '-p', '22,80,2000-2003', link.bV4, link.bV6],
+          {
+            netns: scanner,
+          },
+        );
+        const view = (address: string) =>
+          Object.fromEntries(hostOf(report, address).ports.map((p) => [p.port, `${p.state}/${p.reason}`]));
+        assert.deepEqual(view(link.bV4), {
+          22: 'open/syn-ack',
+          80: 'open/syn-ack',
+          2000: 'closed/conn-refused',
+          2001: 'filtered/no-response',
+          // The kernel reports ICMP admin-prohibited to connect() as EHOSTUNREACH; nmap -sT says host-unreach too.
+          2002: 'filtered/host-unreach',
+          2003: 'closed/conn-refused',
+        });
+        assert.deepEqual(view(link.bV6), {
+          22: 'closed/conn-refused',
+          80: 'open/syn-ack',
+          2000: 'closed/conn-refused',
+          2001: 'filtered/no-response',
+          // ICMPv6 arrives ~1 s late on veth: the last try waits for it and reads EACCES.
+          2002: 'filtered/admin-prohibited',
+          2003: 'closed/conn-refused',
+        });
+        assert.equal(hostOf(report, link.bV4).statusReason, 'syn-ack');
+        if (await hasCommand('nmap')) {
+          for (const address of [link.bV4, link.bV6]) {
+            const nmap = await nmapConnectScan(scanner, address, '22,80,2000-2003');
+            for (const port of hostOf(report, address).ports) {
+              assert.equal(
+                port.state,
+                nmap.states.get(port.port) ?? nmap.ignored,
+                `${address} port ${port.port}`,
+              );
+            }
+          }
+        }
+      });
+    });
+  });
+
+  it('reports a dead address down, scans it under -Pn, and finds a host with no listeners all closed', async () => {
+    await withNetns('scanner', async (scanner) => {
+      await withNetns('quiet', async (quiet) => {
+        const link = await linkNamespaces(scanner, quiet);
+        await scanner.execOk('ip', ['route', 'add', 'unreachable', '10.231.250.0/24']);
+        await scanner.execOk('ip', ['-6', 'route', 'add', 'unreachable', 'fd00:231:fa::/64']);
+        const report = await scanJson(['-p', '1-2000', link.bV4, '10.231.250.9', 'fd00:231:fa::9'], {
+          netns: scanner,
+        });
+        for (const dead of ['10.231.250.9', 'fd00:231:fa::9']) {
+          const host = hostOf(report, dead);
+          assert.equal(host.status, 'down');
+          assert.equal(host.statusReason, 'host-unreach');
+          assert.deepEqual(host.ports, []);
+        }
+        const quietHost = hostOf(report, link.bV4);
+        assert.equal(quietHost.status, 'up');
+        assert.equal(quietHost.statusReason, 'conn-refused');
+        assert.deepEqual(quietHost.ports, []);
+        assert.deepEqual(quietHost.extraPorts, [
+          { state: 'closed', count: 2000, reasons: { 'conn-refused': 2000 } },
+        ]);
+        assert.deepEqual([report.stats.hostsUp, report.stats.hostsDown], [1, 2]);
+
+        const forced = await scanJson(['--Pn', '-p', '1-50', '10.231.250.9'], { netns: scanner });
+        const host = hostOf(forced, '10.231.250.9');
+        assert.deepEqual([host.status, host.statusReason], ['up', 'user-set']);
+        assert.deepEqual(host.extraPorts, [
+          { state: 'filtered', count: 50, reasons: { 'host-unreach': 50 } },
+        ]);
+      });
+    });
+  });
+
+  it('gives up on a silent host at --host-timeout and says so', async () => {
+    await withNetns('scanner', async (scanner) => {
+      await withNetns('silent', async (silent) => {
+        const link = await linkNamespaces(scanner, silent);
+        await silent.execOk('iptables', ['-A', 'INPUT', '-p', 'tcp', '-j', 'DROP']);
+        const started = Date.now();
+        const report = await scanJson(['--Pn', '--host-timeout', '300ms', '-p', '1-1000', link.bV4], {
+          netns: scanner,
+        });
+        assert.ok(Date.now() - started < 5000, 'the timeout bounds the scan');
+        const host = hostOf(report, link.bV4);
+        assert.equal(host.timedOut, true);
+        assert.deepEqual(host.ports, []);
+      });
+    });
+  });
+});
