@@ -30,6 +30,7 @@ export {
   probeBoundPorts,
 } from './inventory/bind-probe.js';
 export type * from './model.js';
+export type { ComparableHost, ComparablePort, ComparableReport } from './report/comparable.js';
 export {
   diffReports,
   type HostDiff,
@@ -53,14 +54,8 @@ export {
   renderScanXmlHost,
   type ScanXmlHeader,
 } from './report/nmap-xml.js';
-export {
-  type ComparableHost,
-  type ComparablePort,
-  type ComparableReport,
-  MAX_REPORT_BYTES,
-  parseReport,
-  readReport,
-} from './report/read-report.js';
+export { parseNmapXml } from './report/read-nmap-xml.js';
+export { MAX_REPORT_BYTES, parseReport, readReport } from './report/read-report.js';
 export {
   loadReportValidator,
   loadScanReportValidator,

@@ -1,7 +1,7 @@
 // Compares two scan reports: hosts that came, went, or changed status, and ports opened, closed, or
 // changed state or service. Pure: no I/O, no formatting.
 import ipaddr from 'ipaddr.js';
-import type { ComparableHost, ComparablePort, ComparableReport } from './read-report.js';
+import type { ComparableHost, ComparablePort, ComparableReport } from './comparable.js';
 import { xmlRepresentable } from './xml-escape.js';
 
 /** How one port changed between the reports. */
