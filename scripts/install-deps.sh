@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages earshot's tests use as real peers and oracles (nmap, ss, ip, iptables,
-# xmllint, ndiff, daemons). Runs only as root on Debian; elsewhere it says what it skipped.
+# xmllint, xsltproc, ndiff, daemons). Runs only as root on Debian; elsewhere it says what it skipped.
 set -euo pipefail
 
 packages=(
-  nmap ndiff iproute2 iptables libxml2-utils procps util-linux psmisc
+  nmap ndiff iproute2 iptables libxml2-utils xsltproc procps util-linux psmisc
   build-essential python3
   rpcbind nis openssh-server nginx-light conntrack
 )

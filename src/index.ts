@@ -42,7 +42,42 @@ export {
 export { type OwnerScan, scanSocketOwners } from './inventory/proc-owners.js';
 export { OWNER_UNKNOWN_MESSAGE, type ReadSocketsOptions, readSockets } from './inventory/read-sockets.js';
 export type * from './model.js';
+export type { ComparableHost, ComparablePort, ComparableReport } from './report/comparable.js';
+export {
+  diffReports,
+  type HostDiff,
+  type NotShownCount,
+  type PortChangeKind,
+  type PortDiff,
+  type PortView,
+  type ReportDiff,
+  type ReportSummary,
+} from './report/diff.js';
+export { renderDiffText } from './report/diff-text.js';
+export { renderGrepableHost, renderScanGrepable } from './report/grepable.js';
 export { formatOwners, renderLocalText } from './report/local-text.js';
+export {
+  formatArgs,
+  NMAP_XML_OUTPUT_VERSION,
+  type NmapXmlOptions,
+  renderPortXml,
+  renderScanXml,
+  renderScanXmlFooter,
+  renderScanXmlHeader,
+  renderScanXmlHost,
+  type ScanXmlHeader,
+} from './report/nmap-xml.js';
+export { parseNmapXml } from './report/read-nmap-xml.js';
+export { MAX_REPORT_BYTES, parseReport, readReport } from './report/read-report.js';
+export {
+  loadReportValidator,
+  loadScanReportValidator,
+  type ReportValidator,
+  SCAN_REPORT_SCHEMA_URL,
+  type ScanReportValidator,
+  VERIFY_REPORT_SCHEMA_URL,
+} from './report/report-schema.js';
+export { stringifySafeJson } from './report/safe-json.js';
 export { renderScanJson } from './report/scan-json.js';
 export {
   renderHostText,
@@ -52,6 +87,17 @@ export {
   type ScanTextOptions,
 } from './report/scan-text.js';
 export { escapeForTerminal } from './report/terminal-escape.js';
+export { formatOwnerGroups, portsSeenAt, verdictLine } from './report/verify-hosts.js';
+export { renderVerifyHtml } from './report/verify-html.js';
+export { renderVerifyXml } from './report/verify-xml.js';
+export {
+  escapeXmlAttribute,
+  escapeXmlComment,
+  escapeXmlText,
+  type XmlAttributes,
+  xmlElement,
+  xmlRepresentable,
+} from './report/xml-escape.js';
 export { DISCOVERY_PORTS, type DiscoveryResult, discoverHosts } from './scan/discovery.js';
 export {
   dumpPortmapper,

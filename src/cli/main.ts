@@ -2,11 +2,13 @@
 // The earshot command: parses argv, runs one command, prints, and sets the exit status.
 import { Command, CommanderError } from 'commander';
 import { EarshotError, USAGE_ERROR_CODES } from '../errors.js';
+import { diffCommand } from './commands/diff.js';
 import { localCommand } from './commands/local.js';
 import { rpcinfoCommand } from './commands/rpcinfo.js';
 import { normaliseScanArgs, scanCommand } from './commands/scan.js';
 import { servicesCommand } from './commands/services.js';
 import { ExitCode } from './exit-codes.js';
+import { expandNmapOutputFlags } from './output-files.js';
 import { VERSION } from './version.js';
 
 function buildProgram(): Command {
@@ -27,14 +29,17 @@ Examples:
   earshot scan -p- 127.0.0.1      every port
   earshot services 834            which service is registered for port 834?
   earshot services ssh            which port does ssh use?
+  earshot diff old.xml new.xml    what changed between two scans?
   earshot rpcinfo                 which RPC programs has the local portmapper registered?
   earshot local --port 834        which processes hold port 834, read from /proc?
 
-Exit status: 0 ok, 1 warnings (verify) or differences (diff), 2 critical findings,
+Exit status: 0 ok, 1 warnings (verify) or differences (diff), 2 critical findings (verify)
+or an unreadable report (diff),
 64 usage error, 70 internal error, 130 interrupted.`,
     );
   program.addCommand(scanCommand());
   program.addCommand(servicesCommand());
+  program.addCommand(diffCommand());
   program.addCommand(rpcinfoCommand());
   program.addCommand(localCommand());
   return program;
@@ -46,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   program.exitOverride();
   for (const command of program.commands) command.exitOverride();
   try {
-    await program.parseAsync(normaliseScanArgs(argv), { from: 'user' });
+    await program.parseAsync(normaliseScanArgs(expandNmapOutputFlags(argv)), { from: 'user' });
     return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -4,6 +4,8 @@ import { Command, Option } from 'commander';
 import { loadServiceCatalog } from '../../catalog/services.js';
 import { EarshotError, errnoCode } from '../../errors.js';
 import type { HostResult, ScanReport } from '../../model.js';
+import { renderScanGrepable } from '../../report/grepable.js';
+import { renderScanXml } from '../../report/nmap-xml.js';
 import { renderScanJson } from '../../report/scan-json.js';
 import {
   renderHostText,
@@ -16,10 +18,18 @@ import { prepareScanThreads, scanHosts } from '../../scan/scan-hosts.js';
 import { prepareTargets } from '../../scan/targets.js';
 import { parseDurationMs, type TimingOptions, type TimingPreset } from '../../scan/timing.js';
 import { ExitCode } from '../exit-codes.js';
+import {
+  addOutputFileOptions,
+  type OutputFileOptions,
+  openScanXmlStream,
+  resolveOutputFiles,
+  type ScanXmlStream,
+  writeOutputFiles,
+} from '../output-files.js';
 import { createProgressLine } from '../progress.js';
 import { VERSION } from '../version.js';
 
-interface ScanCliOptions {
+interface ScanCliOptions extends OutputFileOptions {
   ports?: string;
   iL?: string;
   exclude?: string;
@@ -70,6 +80,8 @@ function timingFrom(options: ScanCliOptions): Partial<TimingOptions> & { preset?
 
 async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<void> {
   const timing = timingFrom(options);
+  // -oN/-oX/-oG/-oJ/-oA are checked before any packet is sent.
+  const files = resolveOutputFiles(options);
   const threads = options.threads === undefined ? undefined : integer(options.threads, '--threads', 1, 64);
   if (targetArgs.length === 0 && options.iL === undefined) {
     throw new EarshotError(
@@ -126,20 +138,34 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
   process.stdout.on('error', onStdoutError);
   const color = Boolean(process.stdout.isTTY) && !options.json;
   const textOptions = { color, showReason: options.reason ?? false };
-  const streamText = !options.json;
+  // A format written to stdout ("-oX -") replaces the text there, as --json does.
+  const streamText = !options.json && !Object.values(files).includes('-');
   const progress = createProgressLine(process.stderr, Boolean(process.stderr.isTTY) && !options.quiet);
   const print = (text: string) => {
     progress.clear();
     if (!readerGone) process.stdout.write(text);
   };
   if (streamText) print(renderScanHeader(report));
+  // The XML header carries scaninfo, so it is known before the first host is written.
+  report.scanInfo.push({
+    type: 'connect',
+    protocol: 'tcp',
+    portCount: ports.length,
+    portSpec: formatPortSpec(ports),
+  });
+  // -oX FILE grows host by host, so an interrupted or killed scan keeps what finished.
+  let xml: ScanXmlStream | undefined;
+  if (files.xml !== undefined && files.xml !== '-') {
+    xml = await openScanXmlStream(files.xml, { ...report, startedAt: report.stats.startedAt });
+  }
 
-  const record = (host: HostResult) => {
+  const record = async (host: HostResult) => {
     report.hosts.push(host);
     report.stats.addressesScanned++;
     if (host.status === 'up') report.stats.hostsUp++;
     else report.stats.hostsDown++;
     if (streamText) print(renderHostText(host, textOptions));
+    await xml?.host(host);
   };
   try {
     for await (const host of scanHosts(targets, {
@@ -153,27 +179,34 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
       onProgress: (state) => progress.update(state),
       ...(threads !== undefined ? { threads } : {}),
     })) {
-      record(host);
+      await record(host);
     }
   } catch (error) {
-    if (!controller.signal.aborted) throw error;
+    if (!controller.signal.aborted) {
+      await xml?.close();
+      throw error;
+    }
     report.stats.interrupted = true;
   } finally {
     process.off('SIGINT', onSigint);
     progress.clear();
   }
-  // Formatting 65535 ports takes a few ms: after the scan, not before it.
-  report.scanInfo.push({
-    type: 'connect',
-    protocol: 'tcp',
-    portCount: ports.length,
-    portSpec: formatPortSpec(ports),
-  });
   const endedAt = new Date();
   report.stats.endedAt = endedAt.toISOString();
   report.stats.elapsedMs = endedAt.getTime() - startedAt.getTime();
   if (streamText) print(renderScanFooter(report.stats));
-  else if (!readerGone) process.stdout.write(renderScanJson(report));
+  else if (options.json && !readerGone) process.stdout.write(renderScanJson(report));
+  await xml?.finish(report.stats);
+  await writeOutputFiles(
+    files,
+    {
+      normal: () => renderScanText(report, { showReason: textOptions.showReason }),
+      grepable: () => renderScanGrepable(report),
+      json: () => renderScanJson(report),
+      ...(files.xml === '-' ? { xml: () => renderScanXml(report) } : {}),
+    },
+    (text) => process.stdout.write(text),
+  );
   if (options.output !== undefined) {
     const text = options.json
       ? renderScanJson(report)
@@ -207,7 +240,7 @@ export function normaliseScanArgs(argv: readonly string[]): string[] {
 
 /** Builds the `scan` command. */
 export function scanCommand(): Command {
-  return new Command('scan')
+  const command = new Command('scan')
     .description('find which TCP ports answer on one or more hosts (a TCP connect scan, like nmap -sT)')
     .argument(
       '[targets...]',
@@ -248,7 +281,9 @@ Examples:
   earshot scan -p- 127.0.0.1 ::1           every port, both loopbacks
   earshot scan -p 22,80,443 10.0.0.0/24    three ports on a /24
   earshot scan -Pn -T4 --reason 10.0.0.5   skip discovery, faster timing, say why
-  earshot scan --json -o scan.json -iL hosts.txt`,
+  earshot scan --json -o scan.json -iL hosts.txt
+  earshot scan -oA monday 10.0.0.0/24      monday.nmap, .xml (nmap XML), .gnmap, .json`,
     )
     .action(runScan);
+  return addOutputFileOptions(command);
 }

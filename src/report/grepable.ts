@@ -1,0 +1,54 @@
+// nmap's grepable output (-oG) for a scan report: one line per host, fields separated by tabs, for
+// grep, awk and cut.
+import type { HostResult, PortResult, ScanReport } from '../model.js';
+import { addressSummary, ctimeString, elapsedSeconds } from './nmap-time.js';
+import { formatArgs } from './nmap-xml.js';
+import { escapeForTerminal } from './terminal-escape.js';
+
+// Tabs and newlines separate fields and hosts, "/" separates port subfields and ", " ports: none of
+// them may appear inside a value. nmap writes "|" for "/" the same way.
+function field(text: string): string {
+  return escapeForTerminal(text).replace(/\//g, '|').replace(/,/g, '\\x2c');
+}
+
+function hostPrefix(host: HostResult): string {
+  return `Host: ${field(host.address)} (${field(host.hostnames[0] ?? '')})`;
+}
+
+function portEntry(port: PortResult): string {
+  const service = port.service;
+  const version = [
+    service?.product,
+    service?.version,
+    service?.extraInfo ? `(${service.extraInfo})` : undefined,
+  ]
+    .filter((part): part is string => Boolean(part))
+    .join(' ');
+  const name = service ? `${service.tunnel ? `${service.tunnel}|` : ''}${field(service.name)}` : '';
+  // port/state/protocol/owner/service/rpc info/version/
+  return `${port.port}/${port.state}/${port.protocol}//${name}//${field(version)}/`;
+}
+
+/** The grepable lines of one host (a Status line, and a Ports line when it is up). */
+export function renderGrepableHost(host: HostResult): string {
+  const prefix = hostPrefix(host);
+  let out = `${prefix}\tStatus: ${host.status === 'up' ? 'Up' : 'Down'}\n`;
+  if (host.status !== 'up') return out;
+  const ignored = [...host.extraPorts]
+    .sort((a, b) => b.count - a.count)
+    .map((extra) => `\tIgnored State: ${extra.state} (${extra.count})`)
+    .join('');
+  out += `${prefix}\tPorts: ${host.ports.map(portEntry).join(', ')}${ignored}\n`;
+  return out;
+}
+
+/** The whole scan report in nmap's grepable format. */
+export function renderScanGrepable(report: ScanReport): string {
+  const { stats } = report;
+  const start = `# earshot ${escapeForTerminal(report.version)} scan initiated ${ctimeString(stats.startedAt)} as: ${escapeForTerminal(formatArgs(report.args))}\n`;
+  const end = stats.interrupted
+    ? `# earshot interrupted at ${ctimeString(stats.endedAt)} -- results are partial: `
+    : `# earshot done at ${ctimeString(stats.endedAt)} -- `;
+  const summary = `${addressSummary(stats.addressesScanned, stats.hostsUp)} scanned in ${elapsedSeconds(stats.elapsedMs)} seconds\n`;
+  return start + report.hosts.map(renderGrepableHost).join('') + end + summary;
+}
