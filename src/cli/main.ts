@@ -1,73 +1,12 @@
 #!/usr/bin/env node
-// The earshot command: parses argv, runs one command, prints, and sets the exit status.
-import { Command, CommanderError } from 'commander';
-import { EarshotError, USAGE_ERROR_CODES } from '../errors.js';
-import { diffCommand } from './commands/diff.js';
-import { localCommand } from './commands/local.js';
-import { rpcinfoCommand } from './commands/rpcinfo.js';
-import { normaliseScanArgs, scanCommand } from './commands/scan.js';
-import { servicesCommand } from './commands/services.js';
-import { ExitCode } from './exit-codes.js';
-import { expandNmapOutputFlags } from './output-files.js';
+// The earshot binary. `--version` answers before anything else loads, so scripts that ask it pay
+// only Node's own start-up; everything else loads the command line on demand.
 import { VERSION } from './version.js';
 
-function buildProgram(): Command {
-  const program = new Command('earshot')
-    .version(VERSION, '-V, --version', 'print the version and exit')
-    .description(
-      'Which ports are listening on this host, who owns each one, and is anything listening that ' +
-        'should not be, or hiding? earshot scans from the network side, reads the kernel socket ' +
-        'tables from /proc, and reconciles the two.',
-    )
-    .helpOption('-h, --help', 'show help for earshot or a command')
-    .showHelpAfterError('(run with --help for usage)')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  earshot scan localhost          which TCP ports answer on this host?
-  earshot scan -p- 127.0.0.1      every port
-  earshot services 834            which service is registered for port 834?
-  earshot services ssh            which port does ssh use?
-  earshot diff old.xml new.xml    what changed between two scans?
-  earshot rpcinfo                 which RPC programs has the local portmapper registered?
-  earshot local --port 834        which processes hold port 834, read from /proc?
-
-Exit status: 0 ok, 1 warnings (verify) or differences (diff), 2 critical findings (verify)
-or an unreadable report (diff),
-64 usage error, 70 internal error, 130 interrupted.`,
-    );
-  program.addCommand(scanCommand());
-  program.addCommand(servicesCommand());
-  program.addCommand(diffCommand());
-  program.addCommand(rpcinfoCommand());
-  program.addCommand(localCommand());
-  return program;
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  const { main } = await import('./program.js');
+  process.exitCode = await main(argv);
 }
-
-/** Runs earshot with `argv` (without node and script) and returns the exit status. */
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  program.exitOverride();
-  for (const command of program.commands) command.exitOverride();
-  try {
-    await program.parseAsync(normaliseScanArgs(expandNmapOutputFlags(argv)), { from: 'user' });
-    return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
-      if (error.code === 'commander.help') return ExitCode.ok;
-      return ExitCode.usage;
-    }
-    if (error instanceof EarshotError) {
-      process.stderr.write(`earshot: ${error.message}\n`);
-      return USAGE_ERROR_CODES.has(error.code) ? ExitCode.usage : ExitCode.software;
-    }
-    process.stderr.write(
-      `earshot: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    return ExitCode.software;
-  }
-}
-
-process.exitCode = await main(process.argv.slice(2));

@@ -1,9 +1,10 @@
 // nmap's grepable output (-oG) for a scan report: one line per host, fields separated by tabs, for
 // grep, awk and cut.
-import type { HostResult, PortResult, ScanReport } from '../model.js';
+import type { HostResult, PortResult, ScanReport, VerifyReport } from '../model.js';
 import { addressSummary, ctimeString, elapsedSeconds } from './nmap-time.js';
 import { formatArgs } from './nmap-xml.js';
 import { escapeForTerminal } from './terminal-escape.js';
+import { formatOwnerGroups, portsSeenAt } from './verify-hosts.js';
 
 // Tabs and newlines separate fields and hosts, "/" separates port subfields and ", " ports: none of
 // them may appear inside a value. nmap writes "|" for "/" the same way.
@@ -15,7 +16,7 @@ function hostPrefix(host: HostResult): string {
   return `Host: ${field(host.address)} (${field(host.hostnames[0] ?? '')})`;
 }
 
-function portEntry(port: PortResult): string {
+function portEntry(port: PortResult, owner = ''): string {
   const service = port.service;
   const version = [
     service?.product,
@@ -26,7 +27,7 @@ function portEntry(port: PortResult): string {
     .join(' ');
   const name = service ? `${service.tunnel ? `${service.tunnel}|` : ''}${field(service.name)}` : '';
   // port/state/protocol/owner/service/rpc info/version/
-  return `${port.port}/${port.state}/${port.protocol}//${name}//${field(version)}/`;
+  return `${port.port}/${port.state}/${port.protocol}/${field(owner)}/${name}//${field(version)}/`;
 }
 
 /** The grepable lines of one host (a Status line, and a Ports line when it is up). */
@@ -38,7 +39,7 @@ export function renderGrepableHost(host: HostResult): string {
     .sort((a, b) => b.count - a.count)
     .map((extra) => `\tIgnored State: ${extra.state} (${extra.count})`)
     .join('');
-  out += `${prefix}\tPorts: ${host.ports.map(portEntry).join(', ')}${ignored}\n`;
+  out += `${prefix}\tPorts: ${host.ports.map((port) => portEntry(port)).join(', ')}${ignored}\n`;
   return out;
 }
 
@@ -51,4 +52,23 @@ export function renderScanGrepable(report: ScanReport): string {
     : `# earshot done at ${ctimeString(stats.endedAt)} -- `;
   const summary = `${addressSummary(stats.addressesScanned, stats.hostsUp)} scanned in ${elapsedSeconds(stats.elapsedMs)} seconds\n`;
   return start + report.hosts.map(renderGrepableHost).join('') + end + summary;
+}
+
+/** A verify report in grepable form: per scanned address, the ports it showed, owners in nmap's owner field. */
+export function renderVerifyGrepable(report: VerifyReport): string {
+  const { stats } = report;
+  const lines = [
+    `# earshot ${escapeForTerminal(report.version)} verify initiated ${ctimeString(stats.startedAt)} as: ${escapeForTerminal(formatArgs(report.args))}\n`,
+  ];
+  for (const address of report.scanned.addresses) {
+    const seen = portsSeenAt(report, address).sort((a, b) => a.result.port - b.result.port);
+    const prefix = `Host: ${field(address)} ()`;
+    lines.push(`${prefix}\tStatus: Up\n`);
+    const entries = seen.map(({ result, row }) => portEntry(result, formatOwnerGroups(row.owners)));
+    lines.push(`${prefix}\tPorts: ${entries.join(', ')}\n`);
+  }
+  lines.push(
+    `# earshot done at ${ctimeString(stats.endedAt)} -- ${report.scanned.addresses.length} addresses verified in ${elapsedSeconds(stats.elapsedMs)} seconds\n`,
+  );
+  return lines.join('');
 }

@@ -1,0 +1,198 @@
+// `earshot verify`: the guide's whole investigation in one command, with a verdict for every port.
+import { readFile } from 'node:fs/promises';
+import { hostname, networkInterfaces } from 'node:os';
+import { Command } from 'commander';
+import { loadServiceCatalog } from '../../catalog/services.js';
+import { EarshotError, errnoCode } from '../../errors.js';
+import type { VerifyReport } from '../../model.js';
+import { type Baseline, parseBaseline } from '../../reconcile/baseline.js';
+import { reconcile } from '../../reconcile/reconcile.js';
+import { renderVerifyGrepable } from '../../report/grepable.js';
+import { stringifySafeJson } from '../../report/safe-json.js';
+import { renderVerifyHtml } from '../../report/verify-html.js';
+import { overallLevel, renderVerifyText } from '../../report/verify-text.js';
+import { renderVerifyXml } from '../../report/verify-xml.js';
+import { formatPortSpec, parsePortSpec } from '../../scan/ports.js';
+import { prepareTargets } from '../../scan/targets.js';
+import { ExitCode } from '../exit-codes.js';
+import {
+  addOutputFileOptions,
+  type OutputFileOptions,
+  resolveOutputFiles,
+  writeOutputFiles,
+} from '../output-files.js';
+import { gatherTestimony } from '../verify-witnesses.js';
+import { VERSION } from '../version.js';
+
+interface VerifyOptions extends OutputFileOptions {
+  ports: string;
+  html?: string;
+  interfaces?: boolean;
+  baseline?: string;
+  bind: boolean;
+  procRoot?: string;
+  json?: boolean;
+  output?: string;
+  color?: boolean;
+}
+
+/** Addresses of this host's own interfaces (link-local IPv6 needs a scope earshot does not track). */
+function interfaceAddresses(): string[] {
+  const addresses: string[] = [];
+  for (const entries of Object.values(networkInterfaces())) {
+    for (const entry of entries ?? []) {
+      if (entry.family === 'IPv6' && entry.address.toLowerCase().startsWith('fe80:')) continue;
+      addresses.push(entry.address);
+    }
+  }
+  return addresses;
+}
+
+async function loadBaseline(path: string): Promise<Baseline> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new EarshotError(
+      'ERR_BASELINE',
+      `Cannot read the baseline "${path}" (${errnoCode(error) ?? String(error)}): create one with "earshot baseline save ${path}".`,
+      { cause: error },
+    );
+  }
+  return parseBaseline(text, path);
+}
+
+/** Exit status for cron and CI: 2 for anything critical, 1 for warnings, else 0. */
+export function verifyExitCode(report: Pick<VerifyReport, 'summary'>): number {
+  const level = overallLevel(report);
+  if (level === 'critical') return ExitCode.critical;
+  if (level === 'warning') return ExitCode.warning;
+  return ExitCode.ok;
+}
+
+async function runVerify(targetArgs: string[], options: VerifyOptions): Promise<void> {
+  const startedAt = new Date();
+  const files = resolveOutputFiles(options);
+  const ports = parsePortSpec(options.ports);
+  const baseline = options.baseline ? await loadBaseline(options.baseline) : null;
+  const specs = targetArgs.length > 0 ? [...targetArgs] : ['127.0.0.1', '::1'];
+  if (options.interfaces) specs.push(...interfaceAddresses().filter((address) => !specs.includes(address)));
+  const targets = [...(await prepareTargets({ targets: specs }))];
+  const catalog = await loadServiceCatalog();
+
+  const controller = new AbortController();
+  const onSigint = () => controller.abort(new EarshotError('ERR_RESOURCE', 'interrupted'));
+  process.once('SIGINT', onSigint);
+  let testimony: Awaited<ReturnType<typeof gatherTestimony>>;
+  try {
+    testimony = await gatherTestimony({
+      targets,
+      ports,
+      procRoot: options.procRoot,
+      bindWitness: options.bind,
+      catalog,
+      signal: controller.signal,
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  const result = reconcile({ ...testimony.input, baseline });
+  const endedAt = new Date();
+  const report: VerifyReport = {
+    tool: 'earshot',
+    version: VERSION,
+    kind: 'verify',
+    args: ['earshot', ...process.argv.slice(2)],
+    host: { hostname: hostname(), privileged: process.getuid?.() === 0 },
+    scanned: {
+      addresses: targets.map((target) => target.address),
+      protocols: testimony.input.scannedProtocols.slice(),
+      portCount: ports.length,
+      portSpec: formatPortSpec(ports),
+    },
+    witnesses: [
+      ...testimony.witnesses,
+      {
+        witness: 'baseline',
+        available: baseline !== null,
+        detail: baseline
+          ? `${options.baseline}: ${baseline.listeners.length} approved listeners`
+          : 'no --baseline given',
+      },
+    ],
+    ports: result.ports,
+    findings: result.findings,
+    summary: result.summary,
+    stats: {
+      startedAt: startedAt.toISOString(),
+      endedAt: endedAt.toISOString(),
+      elapsedMs: endedAt.getTime() - startedAt.getTime(),
+      interrupted: testimony.interrupted,
+    },
+  };
+  const useColor = options.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const json = () => `${stringifySafeJson(report)}\n`;
+  const toStdout = Object.values(files).includes('-');
+  if (!toStdout) process.stdout.write(options.json ? json() : renderVerifyText(report, { colors: useColor }));
+  await writeOutputFiles(
+    files,
+    {
+      normal: () => renderVerifyText(report, { colors: false }),
+      xml: () => renderVerifyXml(report),
+      grepable: () => renderVerifyGrepable(report),
+      json,
+    },
+    (text) => process.stdout.write(text),
+  );
+  if (options.html !== undefined && options.html !== '-') {
+    await writeOutputFiles(
+      { normal: options.html },
+      { normal: () => renderVerifyHtml(report) },
+      () => undefined,
+    );
+  }
+  process.exitCode = testimony.interrupted ? ExitCode.interrupted : verifyExitCode(report);
+}
+
+/** Builds the `verify` command. */
+export function verifyCommand(): Command {
+  const command = new Command('verify')
+    .description(
+      'scan this host from the network, read its kernel socket tables, and judge every listening port',
+    )
+    .argument('[targets...]', 'addresses of this host to scan (default: 127.0.0.1 and ::1)')
+    .option('-p, --ports <spec>', 'ports to scan, nmap syntax', '1-65535')
+    .option('--interfaces', "also scan every address of this host's own interfaces")
+    .option('--baseline <file>', 'compare the listeners with an approved baseline (earshot baseline save)')
+    .option('--no-bind', 'skip the bind witness (asking the kernel port by port with bind())')
+    .option('--proc-root <dir>', 'read the kernel tables from this procfs mount (default /proc)')
+    .option('--json', 'print the report as JSON')
+    .option('--html <file>', 'also write the report as one self-contained HTML page')
+    .option('--no-color', 'never use colours (also: NO_COLOR in the environment)')
+    .addHelpText(
+      'after',
+      `
+Three witnesses are held against each other for every port:
+  network   a TCP connect scan of the addresses (what an attacker sees; local binaries cannot fake it)
+  kernel    the socket tables read straight from /proc, with every process holding each socket
+  bind      the kernel asked port by port whether it is in use, as unhide-tcp does
+plus the portmapper (RPC programs, named from /etc/rpc), netfilter's conntrack table (NAT), the
+service catalog (/etc/services, then IANA) and, with --baseline, the approved listeners.
+
+Findings (severity): hidden-listener, hidden-bound-port, not-in-baseline (critical);
+suspicious-owner, unregistered-reserved-port, missing-from-baseline (warning); forwarded-port,
+unknown-service, owner-unknown (notice); local-only (info). See the README for each.
+
+Exit status: 0 nothing above notice, 1 a warning, 2 a critical finding, 64 usage error,
+130 interrupted. Run as root to see every owner; without root the report says what it could not see.
+
+Examples:
+  earshot verify                                 all TCP ports of 127.0.0.1 and ::1
+  earshot verify --interfaces                    also every address of this host's interfaces
+  earshot baseline save /etc/earshot/baseline.yaml
+  earshot verify --baseline /etc/earshot/baseline.yaml --json > report.json
+  earshot verify -oX verify.xml --html verify.html   nmap XML for ndiff, a page for people`,
+    )
+    .action(runVerify);
+  return addOutputFileOptions(command);
+}

@@ -1,0 +1,234 @@
+// Runs verify's witnesses in an order that keeps them from confusing each other: the bind witness
+// before the scan (the scan's own outgoing sockets would otherwise look like bound ports), conntrack
+// right after it (NAT records of the scan's connections expire), and re-checks of any port the bind
+// witness calls in use that no table lists (a short-lived connection elsewhere can hold one).
+import { loadRpcProgramCatalog } from '../catalog/rpc-programs.js';
+import type { ServiceCatalog } from '../catalog/services.js';
+import { probeBoundPorts } from '../inventory/bind-probe.js';
+import { readConntrack } from '../inventory/conntrack.js';
+import { readSockets } from '../inventory/read-sockets.js';
+import type {
+  AddressFamily,
+  HostResult,
+  Inventory,
+  Protocol,
+  RpcRegistration,
+  Socket,
+  WitnessStatus,
+} from '../model.js';
+import type { BindWitnessInput, ConntrackInput } from '../reconcile/hidden.js';
+import type { ReconcileInput } from '../reconcile/reconcile.js';
+import { queryPortmapper } from '../scan/portmapper.js';
+import { scanHosts } from '../scan/scan-hosts.js';
+import type { ScanTarget } from '../scan/targets.js';
+
+/** What verify needs to run its witnesses. */
+export interface WitnessOptions {
+  targets: readonly ScanTarget[];
+  ports: readonly number[];
+  procRoot?: string;
+  bindWitness: boolean;
+  catalog: ServiceCatalog;
+  signal: AbortSignal;
+  onProgress?: (progress: { done: number; total: number }) => void;
+  onHost?: (host: HostResult) => void;
+}
+
+/** The witnesses' testimony, ready for the reconciler, plus how each witness fared. */
+export interface Testimony {
+  input: Omit<ReconcileInput, 'baseline'>;
+  witnesses: WitnessStatus[];
+  interrupted: boolean;
+}
+
+const BIND_PROBES: readonly { protocol: Protocol; family: AddressFamily }[] = [
+  { protocol: 'tcp', family: 'ipv4' },
+  { protocol: 'tcp', family: 'ipv6' },
+  { protocol: 'udp', family: 'ipv4' },
+  { protocol: 'udp', family: 'ipv6' },
+];
+
+const listedPorts = (sockets: readonly Socket[]) =>
+  new Set(sockets.map((socket) => `${socket.protocol}/${socket.localPort}`));
+
+function skippedBindWitness(reason: string): BindWitnessInput[] {
+  return BIND_PROBES.map((probe) => ({ ...probe, available: false, unavailableReason: reason, inUse: [] }));
+}
+
+/** Every port, both protocols and families; the probes run off the main thread, all four at once. */
+async function probeAllPorts(signal: AbortSignal): Promise<BindWitnessInput[]> {
+  return await Promise.all(
+    BIND_PROBES.map(async (probe) => {
+      const result = await probeBoundPorts({ ...probe, signal });
+      return {
+        ...probe,
+        available: result.available,
+        unavailableReason: result.unavailableReason,
+        inUse: result.inUse,
+      };
+    }),
+  );
+}
+
+/**
+ * Re-checks the ports the bind witness found in use that no table lists: read the table again,
+ * probe just those ports again, read once more. Ports held meanwhile by short-lived sockets (the
+ * scan's own connections among them) drop out; what stays in use and unlisted is kept.
+ */
+async function confirmSuspects(
+  results: readonly BindWitnessInput[],
+  inventory: Inventory,
+  options: WitnessOptions,
+): Promise<{ results: BindWitnessInput[]; extraSockets: Socket[] }> {
+  let listed = listedPorts(inventory.sockets);
+  const suspects = (witness: BindWitnessInput) =>
+    witness.inUse.filter((port) => !listed.has(`${witness.protocol}/${port}`));
+  if (!results.some((witness) => suspects(witness).length > 0))
+    return { results: [...results], extraSockets: [] };
+  const second = await readSockets({ procRoot: options.procRoot, signal: options.signal });
+  listed = new Set([...listed, ...listedPorts(second.sockets)]);
+  const confirmed = await Promise.all(
+    results.map(async (witness) => {
+      const remaining = suspects(witness);
+      if (!witness.available || remaining.length === 0) return witness;
+      const again = await probeBoundPorts({ ...witness, ports: remaining, signal: options.signal });
+      const stillInUse = new Set(again.inUse);
+      const inUse = witness.inUse.filter(
+        (port) => listed.has(`${witness.protocol}/${port}`) || stillInUse.has(port),
+      );
+      return { ...witness, inUse };
+    }),
+  );
+  const third = await readSockets({ procRoot: options.procRoot, signal: options.signal });
+  return { results: confirmed, extraSockets: [...second.sockets, ...third.sockets] };
+}
+
+function mergeSockets(inventory: Inventory, extra: readonly Socket[]): Inventory {
+  const seen = new Set(
+    inventory.sockets.map(
+      (socket) => `${socket.protocol}/${socket.inode}/${socket.localAddress}/${socket.localPort}`,
+    ),
+  );
+  const sockets = [...inventory.sockets];
+  for (const socket of extra) {
+    const key = `${socket.protocol}/${socket.inode}/${socket.localAddress}/${socket.localPort}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    sockets.push(socket);
+  }
+  return { ...inventory, sockets };
+}
+
+async function runRpcWitness(
+  hosts: readonly HostResult[],
+  signal: AbortSignal,
+): Promise<{ rpc: RpcRegistration[]; status: WitnessStatus }> {
+  const portmapperHost = hosts.find((host) =>
+    host.ports.some((port) => port.protocol === 'tcp' && port.port === 111 && port.state === 'open'),
+  );
+  if (!portmapperHost) {
+    return {
+      rpc: [],
+      status: { witness: 'rpc', available: false, detail: 'no portmapper answers on port 111' },
+    };
+  }
+  try {
+    const rpcPrograms = await loadRpcProgramCatalog();
+    const rpc = await queryPortmapper({ address: portmapperHost.address, rpcPrograms, signal });
+    return {
+      rpc,
+      status: {
+        witness: 'rpc',
+        available: true,
+        detail: `portmapper on ${portmapperHost.address}:111 lists ${rpc.length} registrations`,
+      },
+    };
+  } catch (error) {
+    if (signal.aborted) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      rpc: [],
+      status: { witness: 'rpc', available: false, detail: `portmapper query failed: ${message}` },
+    };
+  }
+}
+
+/** Runs every witness and returns what they saw. */
+export async function gatherTestimony(options: WitnessOptions): Promise<Testimony> {
+  const { signal } = options;
+  const firstRead = await readSockets({ procRoot: options.procRoot, signal });
+  // The bind witness runs beside the scan: ports the scan's own sockets hold while it runs are
+  // suspects that confirmSuspects clears once the scan is over.
+  const probing = options.bindWitness
+    ? probeAllPorts(signal)
+    : Promise.resolve(skippedBindWitness('skipped (--no-bind)'));
+  probing.catch(() => undefined);
+
+  const hosts: HostResult[] = [];
+  let interrupted = false;
+  try {
+    for await (const host of scanHosts(options.targets, {
+      ports: options.ports,
+      skipDiscovery: true,
+      signal,
+      onProgress: options.onProgress,
+    })) {
+      hosts.push(host);
+      options.onHost?.(host);
+    }
+  } catch (error) {
+    if (!signal.aborted) throw error;
+    interrupted = true;
+  }
+  const conntrack: ConntrackInput = await readConntrack({ procRoot: options.procRoot });
+  const { rpc, status: rpcStatus } = interrupted
+    ? { rpc: [], status: { witness: 'rpc' as const, available: false, detail: 'interrupted' } }
+    : await runRpcWitness(hosts, signal);
+
+  const bind = await confirmSuspects(await probing, firstRead, options);
+  const inventory = mergeSockets(firstRead, bind.extraSockets);
+  const bindAvailable = bind.results.filter((witness) => witness.available);
+  const witnesses: WitnessStatus[] = [
+    {
+      witness: 'network',
+      available: hosts.length > 0,
+      detail: `TCP connect scan of ${options.targets.map((target) => target.address).join(', ')}, ${options.ports.length} ports${interrupted ? ' (interrupted)' : ''}`,
+    },
+    {
+      witness: 'kernel',
+      available: true,
+      detail: inventory.complete
+        ? `${inventory.sockets.length} sockets read from /proc`
+        : `${inventory.sockets.length} sockets read from /proc; some owners unreadable (run as root)`,
+    },
+    {
+      witness: 'bind',
+      available: bindAvailable.length > 0,
+      detail:
+        bindAvailable.length === bind.results.length
+          ? 'every TCP and UDP port probed with bind(), IPv4 and IPv6'
+          : [
+              ...new Set(
+                bind.results
+                  .filter((w) => !w.available)
+                  .map((w) => `${w.protocol}/${w.family}: ${w.unavailableReason}`),
+              ),
+            ].join('; '),
+    },
+    rpcStatus,
+    { witness: 'conntrack', available: conntrack.available, detail: conntrack.detail },
+  ];
+  return {
+    input: {
+      hosts,
+      scannedProtocols: ['tcp'],
+      inventory,
+      bind: bind.results,
+      rpc,
+      conntrack,
+      catalog: options.catalog,
+    },
+    witnesses,
+    interrupted,
+  };
+}
