@@ -1,15 +1,11 @@
 // The guide's RPC scene for real: Debian's rpcbind with ypserv and ypbind registered on reserved
 // ports, in a namespace of the test's own. Debian's rpcinfo is the oracle for every answer.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { RpcRegistration } from '../../src/model.js';
 import { runEarshot } from '../helpers/cli.js';
-import { hasCommand, type Netns, skipUnlessRoot, waitForLine, withNetns } from '../helpers/netns.js';
-
-const servicesScript = fileURLToPath(new URL('../helpers/rpc-services.sh', import.meta.url));
+import { hasCommand, type Netns, skipUnlessRoot, withNetns } from '../helpers/netns.js';
+import { withRpcServices } from '../helpers/rpc-services.js';
 
 let skip: string | false = skipUnlessRoot;
 before(async () => {
@@ -18,39 +14,6 @@ before(async () => {
     if (!(await hasCommand(command))) skip = `needs ${command} (bash scripts/install-deps.sh)`;
   }
 });
-
-/** Starts rpcbind, ypserv and ypbind in `ns`, runs `fn`, then stops them (by PID). */
-async function withRpcServices<T>(ns: Netns, fn: () => Promise<T>): Promise<T> {
-  const domain = `earshot${process.pid}`;
-  const child: ChildProcess = ns.spawn('unshare', [
-    '-m',
-    '-u',
-    '--propagation',
-    'private',
-    'sh',
-    servicesScript,
-    domain,
-  ]);
-  let pids: number[] = [];
-  try {
-    const line = await waitForLine(child, /^pids:[\d ]+\nready$/m, 30_000);
-    pids = line.split('\n')[0]!.replace('pids:', '').trim().split(/\s+/).map(Number);
-    return await fn();
-  } finally {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await Promise.race([once(child, 'close'), new Promise((resolve) => setTimeout(resolve, 5000))]);
-    }
-    // The script stops its daemons on SIGTERM; make sure, by the PIDs it printed.
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
-  }
-}
 
 /** Rows of `rpcinfo -p` as "program/version/proto/port". */
 function parsePmapRows(text: string): Set<string> {
