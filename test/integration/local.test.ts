@@ -91,7 +91,7 @@ describe('earshot local against ss in namespaces', { skip: skipUnlessRoot }, () 
       const sorted = [...pids].sort((a, b) => a - b).join(',');
       assert.match(
         text.stdout,
-        new RegExp(`^tcp\\s+LISTEN .* root ypbind\\[${sorted}\\] /usr/bin/python3`, 'm'),
+        new RegExp(`^tcp\\s+LISTEN .* root\\s+ypbind\\[${sorted}\\] /usr/bin/python3`, 'm'),
       );
     });
   });
@@ -156,7 +156,7 @@ describe('earshot local against ss in namespaces', { skip: skipUnlessRoot }, () 
         const text = await runEarshot(['local', '--all-netns'], { netns: a });
         assert.match(
           text.stdout,
-          new RegExp(`^tcp\\s+LISTEN\\s+0\\s+0\\s+\\[::\\]:\\d+\\s+${inodeB}\\s+root python3\\[`, 'm'),
+          new RegExp(`^tcp\\s+LISTEN\\s+0\\s+0\\s+\\[::\\]:\\d+\\s+${inodeB}\\s+root\\s+python3\\[`, 'm'),
         );
       });
     });

@@ -143,7 +143,13 @@ describe('reports of a real earshot scan', {
         '127.0.0.2',
         '127.0.0.1',
       ]);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // The header is written once the scan has its SIGINT handler: interrupt only after that.
+      for (let attempt = 0; attempt < 200; attempt++) {
+        const started = await readFile(file, 'utf8').catch(() => '');
+        if (started.includes('<nmaprun')) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
       child.kill('SIGINT');
       const [code] = (await once(child, 'close')) as [number | null];
       assert.equal(code, 130);
