@@ -41,6 +41,9 @@ export interface Testimony {
   interrupted: boolean;
 }
 
+/** How long verify waits for the portmapper's whole answer. */
+const RPC_TIMEOUT_MS = 2000;
+
 const BIND_PROBES: readonly { protocol: Protocol; family: AddressFamily }[] = [
   { protocol: 'tcp', family: 'ipv4' },
   { protocol: 'tcp', family: 'ipv6' },
@@ -123,9 +126,12 @@ async function runRpcWitness(
   hosts: readonly HostResult[],
   signal: AbortSignal,
 ): Promise<{ rpc: RpcRegistration[]; status: WitnessStatus }> {
-  const portmapperHost = hosts.find((host) =>
-    host.ports.some((port) => port.protocol === 'tcp' && port.port === 111 && port.state === 'open'),
-  );
+  // IPv4 first: portmap v2 answers there even where rpcbind v3/v4 are missing.
+  const portmapperHost = [...hosts]
+    .sort((a, b) => a.family.localeCompare(b.family))
+    .find((host) =>
+      host.ports.some((port) => port.protocol === 'tcp' && port.port === 111 && port.state === 'open'),
+    );
   if (!portmapperHost) {
     return {
       rpc: [],
@@ -134,7 +140,14 @@ async function runRpcWitness(
   }
   try {
     const rpcPrograms = await loadRpcProgramCatalog();
-    const rpc = await queryPortmapper({ address: portmapperHost.address, rpcPrograms, signal });
+    // A real portmapper on this host answers in milliseconds; something else on port 111 must not
+    // hold the whole verify up for long.
+    const rpc = await queryPortmapper({
+      address: portmapperHost.address,
+      rpcPrograms,
+      signal,
+      timeoutMs: RPC_TIMEOUT_MS,
+    });
     return {
       rpc,
       status: {
@@ -181,11 +194,12 @@ export async function gatherTestimony(options: WitnessOptions): Promise<Testimon
     interrupted = true;
   }
   const conntrack: ConntrackInput = await readConntrack({ procRoot: options.procRoot });
-  const { rpc, status: rpcStatus } = interrupted
-    ? { rpc: [], status: { witness: 'rpc' as const, available: false, detail: 'interrupted' } }
-    : await runRpcWitness(hosts, signal);
-
-  const bind = await confirmSuspects(await probing, firstRead, options);
+  const [{ rpc, status: rpcStatus }, bind] = await Promise.all([
+    interrupted
+      ? { rpc: [], status: { witness: 'rpc' as const, available: false, detail: 'interrupted' } }
+      : runRpcWitness(hosts, signal),
+    probing.then((results) => confirmSuspects(results, firstRead, options)),
+  ]);
   const inventory = mergeSockets(firstRead, bind.extraSockets);
   const bindAvailable = bind.results.filter((witness) => witness.available);
   const witnesses: WitnessStatus[] = [

@@ -1,0 +1,100 @@
+// Benchmark: `earshot verify` (all 65535 TCP ports of 127.0.0.1 and ::1, the kernel tables, the bind
+// witness over every TCP and UDP port) in a fresh namespace with a few listeners, against the
+// guide's manual workflow done with the reference tools: nmap -sT -p- of both loopbacks plus
+// `ss -tulpn`. Needs root: it re-runs itself inside a network namespace of its own (unshare --net).
+// BENCH_ROUNDS sets the rounds (default 5).
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const LISTENERS = [22, 80, 834, 8080, 45000];
+
+function timed(command: string[]): { ms: number; code: number; stdout: string } {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8', timeout: 120_000, cwd: root });
+  return {
+    ms: Number(process.hrtime.bigint() - started) / 1e6,
+    code: result.status ?? 1,
+    stdout: result.stdout,
+  };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+async function main(): Promise<void> {
+  const script = `
+import socket, time
+held = []
+for port in ${JSON.stringify(LISTENERS)}:
+    s = socket.socket(socket.AF_INET6)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(('::', port)); s.listen(); held.append(s)
+print('ready', flush=True)
+time.sleep(600)
+`;
+  const listener: ChildProcess = spawn('python3', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => listener.stdout?.once('data', () => resolve()));
+  try {
+    const earshot = [process.execPath, `${root}/dist/cli/main.js`, 'verify', '--json'];
+    const guide = [
+      ['nmap', '-n', '-sT', '-p-', '--min-rate', '50000', '127.0.0.1'],
+      ['nmap', '-n', '-6', '-sT', '-p-', '--min-rate', '50000', '::1'],
+      ['ss', '-tulpnH'],
+    ];
+    const earshotMs: number[] = [];
+    const guideMs: number[] = [];
+    let inexact = 0;
+    for (let round = 0; round < rounds; round++) {
+      const run = timed(earshot);
+      earshotMs.push(run.ms);
+      const report = JSON.parse(run.stdout) as { ports: { port: number; network: { state: string }[] }[] };
+      const open = report.ports
+        .filter((row) => row.network.some((o) => o.state === 'open'))
+        .map((row) => row.port);
+      if (JSON.stringify(open.sort((a, b) => a - b)) !== JSON.stringify(LISTENERS)) inexact++;
+      guideMs.push(guide.map((command) => timed(command).ms).reduce((a, b) => a + b, 0));
+    }
+    const e = median(earshotMs);
+    const g = median(guideMs);
+    console.log(
+      `earshot verify, ${rounds} rounds, load average ${loadavg()[0]!.toFixed(2)} (medians, whole process):\n` +
+        `  earshot verify (scan 2×65535 + /proc + bind 4×65535)   ${(e / 1000).toFixed(3)} s\n` +
+        `  nmap -sT -p- 127.0.0.1 + nmap -6 ::1 + ss -tulpn      ${(g / 1000).toFixed(3)} s   earshot ${(e / g).toFixed(2)}×\n` +
+        (inexact === 0 ? '  every verify run found exactly the listeners' : `  ${inexact} inexact runs`),
+    );
+    if (inexact > 0) process.exitCode = 1;
+  } finally {
+    listener.kill('SIGKILL');
+  }
+}
+
+if (process.env.EARSHOT_BENCH_NETNS === '1') {
+  await main();
+} else if (process.getuid?.() !== 0) {
+  console.error('bench/verify.ts: needs root (it runs in a network namespace of its own); skipped.');
+} else {
+  const self = fileURLToPath(import.meta.url);
+  const result = spawnSync(
+    'unshare',
+    [
+      '--net',
+      '--',
+      'sh',
+      '-c',
+      'ip link set lo up && exec "$@"',
+      'sh',
+      process.execPath,
+      '--import',
+      'tsx',
+      self,
+    ],
+    { stdio: 'inherit', env: { ...process.env, EARSHOT_BENCH_NETNS: '1' }, cwd: root },
+  );
+  process.exitCode = result.status ?? 1;
+}
