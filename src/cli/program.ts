@@ -1,18 +1,26 @@
 // The earshot command line: every command registered, argv parsed, errors turned into exit statuses.
 import { Command, CommanderError } from 'commander';
 import { EarshotError, USAGE_ERROR_CODES } from '../errors.js';
-import { baselineCommand } from './commands/baseline.js';
-import { diffCommand } from './commands/diff.js';
-import { localCommand } from './commands/local.js';
-import { rpcinfoCommand } from './commands/rpcinfo.js';
-import { normaliseScanArgs, scanCommand } from './commands/scan.js';
-import { servicesCommand } from './commands/services.js';
-import { verifyCommand } from './commands/verify.js';
 import { ExitCode } from './exit-codes.js';
+import { normaliseScanArgs } from './nmap-args.js';
 import { expandNmapOutputFlags } from './output-files.js';
 import { VERSION } from './version.js';
 
-function buildProgram(): Command {
+/**
+ * Every command, in the order help lists them. Each is loaded only when needed: `earshot local`
+ * does not pay for loading the scan engine or the report readers.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  verify: async () => (await import('./commands/verify.js')).verifyCommand(),
+  baseline: async () => (await import('./commands/baseline.js')).baselineCommand(),
+  scan: async () => (await import('./commands/scan.js')).scanCommand(),
+  local: async () => (await import('./commands/local.js')).localCommand(),
+  services: async () => (await import('./commands/services.js')).servicesCommand(),
+  rpcinfo: async () => (await import('./commands/rpcinfo.js')).rpcinfoCommand(),
+  diff: async () => (await import('./commands/diff.js')).diffCommand(),
+};
+
+async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('earshot')
     .version(VERSION, '-V, --version', 'print the version and exit')
     .description(
@@ -39,26 +47,25 @@ Exit status: 0 ok, 1 warnings (verify) or differences (diff), 2 critical finding
 or an unreadable report (diff),
 64 usage error, 70 internal error, 130 interrupted.`,
     );
-  program.addCommand(verifyCommand());
-  program.addCommand(baselineCommand());
-  program.addCommand(scanCommand());
-  program.addCommand(servicesCommand());
-  program.addCommand(diffCommand());
-  program.addCommand(rpcinfoCommand());
-  program.addCommand(localCommand());
+  // The first word that is not an option names the command; help and unknown words need them all.
+  const named = argv.find((arg) => !arg.startsWith('-'));
+  const wanted = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
+  for (const command of await Promise.all(wanted.map((name) => COMMANDS[name]!())))
+    program.addCommand(command);
   return program;
 }
 
 /** Runs earshot with `argv` (without node and script) and returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const args = normaliseScanArgs(expandNmapOutputFlags(argv));
+  const program = await buildProgram(args);
   const overrideExit = (command: Command): void => {
     command.exitOverride();
     for (const sub of command.commands) overrideExit(sub);
   };
   overrideExit(program);
   try {
-    await program.parseAsync(normaliseScanArgs(expandNmapOutputFlags(argv)), { from: 'user' });
+    await program.parseAsync(args, { from: 'user' });
     return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);
   } catch (error) {
     if (error instanceof CommanderError) {

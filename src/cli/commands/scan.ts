@@ -227,17 +227,6 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
   if (report.stats.interrupted && !readerGone) process.exitCode = ExitCode.interrupted;
 }
 
-/** Rewrites nmap's multi-letter short options (-iL, -Pn, -p-) into forms commander parses. */
-export function normaliseScanArgs(argv: readonly string[]): string[] {
-  if (!argv.includes('scan')) return [...argv];
-  return argv.flatMap((arg) => {
-    if (arg === '-iL') return ['--iL'];
-    if (arg === '-Pn') return ['--Pn'];
-    if (arg === '-p-') return ['-p', '1-65535'];
-    return [arg];
-  });
-}
-
 /** Builds the `scan` command. */
 export function scanCommand(): Command {
   const command = new Command('scan')
