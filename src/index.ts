@@ -30,6 +30,7 @@ export {
   probeBoundPorts,
 } from './inventory/bind-probe.js';
 export { type CgroupInfo, parseCgroup } from './inventory/cgroup.js';
+export { type ConntrackTable, parseConntrack, readConntrack } from './inventory/conntrack.js';
 export { filterSockets, type SocketFilter } from './inventory/filter.js';
 export {
   decodeProcAddress,
@@ -42,6 +43,23 @@ export {
 export { type OwnerScan, scanSocketOwners } from './inventory/proc-owners.js';
 export { OWNER_UNKNOWN_MESSAGE, type ReadSocketsOptions, readSockets } from './inventory/read-sockets.js';
 export type * from './model.js';
+export {
+  type Baseline,
+  type BaselineCandidate,
+  type BaselineEntry,
+  createBaseline,
+  formatBaseline,
+  parseBaseline,
+} from './reconcile/baseline.js';
+export { FINDING_SEVERITY } from './reconcile/findings.js';
+export type { BindWitnessInput, ConntrackInput } from './reconcile/hidden.js';
+export type { ScannedPorts } from './reconcile/join.js';
+export {
+  baselineCandidates,
+  type ReconcileInput,
+  type ReconcileResult,
+  reconcile,
+} from './reconcile/reconcile.js';
 export type { ComparableHost, ComparablePort, ComparableReport } from './report/comparable.js';
 export {
   diffReports,
@@ -54,7 +72,7 @@ export {
   type ReportSummary,
 } from './report/diff.js';
 export { renderDiffText } from './report/diff-text.js';
-export { renderGrepableHost, renderScanGrepable } from './report/grepable.js';
+export { renderGrepableHost, renderScanGrepable, renderVerifyGrepable } from './report/grepable.js';
 export { formatOwners, renderLocalText } from './report/local-text.js';
 export {
   formatArgs,
@@ -89,6 +107,7 @@ export {
 export { escapeForTerminal } from './report/terminal-escape.js';
 export { formatOwnerGroups, portsSeenAt, verdictLine } from './report/verify-hosts.js';
 export { renderVerifyHtml } from './report/verify-html.js';
+export { overallLevel, renderVerifyText, type TextRenderOptions } from './report/verify-text.js';
 export { renderVerifyXml } from './report/verify-xml.js';
 export {
   escapeXmlAttribute,

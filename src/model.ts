@@ -289,6 +289,8 @@ export interface VerifyPort {
   family: AddressFamily;
   /** What the scan saw at each scanned address this endpoint answers for (empty: not scanned/reached). */
   network: NetworkObservation[];
+  /** Whether the network witness probed this port at all (false: a port outside -p, or UDP not scanned). */
+  networkScanned: boolean;
   /** True when a kernel socket table lists this endpoint as listening (TCP LISTEN, UDP bound). */
   inKernelTable: boolean;
   owners: Owner[];

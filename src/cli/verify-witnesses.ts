@@ -1,7 +1,8 @@
-// Runs verify's witnesses in an order that keeps them from confusing each other: the bind witness
-// before the scan (the scan's own outgoing sockets would otherwise look like bound ports), conntrack
-// right after it (NAT records of the scan's connections expire), and re-checks of any port the bind
-// witness calls in use that no table lists (a short-lived connection elsewhere can hold one).
+// Runs verify's witnesses in an order that keeps them from confusing each other: the kernel tables
+// first, the bind witness beside the scan (ports the scan's own sockets hold meanwhile are re-checked
+// once it is over), conntrack right after the scan (NAT records of its connections expire), and
+// re-checks of any port the bind witness calls in use that no table lists (a short-lived connection
+// elsewhere can hold one). An interrupt stops the remaining witnesses and keeps what finished.
 import { loadRpcProgramCatalog } from '../catalog/rpc-programs.js';
 import type { ServiceCatalog } from '../catalog/services.js';
 import { probeBoundPorts } from '../inventory/bind-probe.js';
@@ -55,7 +56,13 @@ const listedPorts = (sockets: readonly Socket[]) =>
   new Set(sockets.map((socket) => `${socket.protocol}/${socket.localPort}`));
 
 function skippedBindWitness(reason: string): BindWitnessInput[] {
-  return BIND_PROBES.map((probe) => ({ ...probe, available: false, unavailableReason: reason, inUse: [] }));
+  return BIND_PROBES.map((probe) => ({
+    ...probe,
+    available: false,
+    unavailableReason: reason,
+    inUse: [],
+    unknown: [],
+  }));
 }
 
 /** Every port, both protocols and families; the probes run off the main thread, all four at once. */
@@ -68,6 +75,7 @@ async function probeAllPorts(signal: AbortSignal): Promise<BindWitnessInput[]> {
         available: result.available,
         unavailableReason: result.unavailableReason,
         inUse: result.inUse,
+        unknown: result.unknown.map((entry) => entry.port),
       };
     }),
   );
@@ -83,6 +91,7 @@ async function confirmSuspects(
   inventory: Inventory,
   options: WitnessOptions,
 ): Promise<{ results: BindWitnessInput[]; extraSockets: Socket[] }> {
+  if (options.signal.aborted) return { results: [...results], extraSockets: [] };
   let listed = listedPorts(inventory.sockets);
   const suspects = (witness: BindWitnessInput) =>
     witness.inUse.filter((port) => !listed.has(`${witness.protocol}/${port}`));
@@ -173,7 +182,10 @@ export async function gatherTestimony(options: WitnessOptions): Promise<Testimon
   // The bind witness runs beside the scan: ports the scan's own sockets hold while it runs are
   // suspects that confirmSuspects clears once the scan is over.
   const probing = options.bindWitness
-    ? probeAllPorts(signal)
+    ? probeAllPorts(signal).catch((error: unknown) => {
+        if (signal.aborted) return skippedBindWitness('interrupted');
+        throw error;
+      })
     : Promise.resolve(skippedBindWitness('skipped (--no-bind)'));
   probing.catch(() => undefined);
 
@@ -235,7 +247,7 @@ export async function gatherTestimony(options: WitnessOptions): Promise<Testimon
   return {
     input: {
       hosts,
-      scannedProtocols: ['tcp'],
+      scannedPorts: { tcp: options.ports },
       inventory,
       bind: bind.results,
       rpc,

@@ -13,6 +13,8 @@ export interface BindWitnessInput {
   unavailableReason: string | null;
   /** Ports whose bind() failed with EADDRINUSE. */
   inUse: readonly number[];
+  /** Ports the probe could not test (EACCES below 1024 without root): neither in use nor free. */
+  unknown: readonly number[];
 }
 
 /** The conntrack witness: entries, or why there are none. */
@@ -77,7 +79,8 @@ export function judgeUnexplained(
   });
 
   const witness = findBind(bind, protocol, address.family);
-  if (witness?.available && !witness.inUse.includes(port)) {
+  const untestable = witness?.unknown.includes(port) ?? false;
+  if (witness?.available && !untestable && !witness.inUse.includes(port)) {
     evidence.push({ witness: 'bind', detail: `port ${port} is free on this host (bind succeeded)` });
     return {
       ...base,
@@ -89,9 +92,11 @@ export function judgeUnexplained(
   }
   evidence.push({
     witness: 'bind',
-    detail: witness?.available
-      ? `port ${port} is in use on this host (bind: EADDRINUSE)`
-      : `bind witness unavailable${witness?.unavailableReason ? `: ${witness.unavailableReason}` : ''}; forwarding cannot be ruled out`,
+    detail: !witness?.available
+      ? `bind witness unavailable${witness?.unavailableReason ? `: ${witness.unavailableReason}` : ''}; forwarding cannot be ruled out`
+      : untestable
+        ? `port ${port} could not be probed (a reserved port: run as root); forwarding cannot be ruled out`
+        : `port ${port} is in use on this host (bind: EADDRINUSE)`,
   });
   return {
     ...base,

@@ -22,6 +22,9 @@ export interface UnexplainedAnswer {
   observation: NetworkObservation;
 }
 
+/** The ports the network witness probed, per protocol (a protocol it did not scan is absent). */
+export type ScannedPorts = Partial<Record<Protocol, readonly number[]>>;
+
 /** Rows and the answers nothing local explains. */
 export interface JoinResult {
   rows: PortRow[];
@@ -52,7 +55,7 @@ const rowKey = (protocol: Protocol, port: number, address: string) => `${protoco
 export function joinWitnesses(
   sockets: readonly Socket[],
   hosts: readonly HostResult[],
-  scannedProtocols: readonly Protocol[],
+  scannedPorts: ScannedPorts,
 ): JoinResult {
   const rows = new Map<string, PortRow>();
   const byPort = new Map<string, PortRow[]>();
@@ -74,10 +77,13 @@ export function joinWitnesses(
   for (const host of hosts) {
     if (host.status !== 'up') continue;
     const destination = canonicalAddress(host.address);
-    for (const protocol of scannedProtocols) {
+    for (const [protocol, probed] of Object.entries(scannedPorts) as [Protocol, readonly number[]][]) {
       const ports = new Set<number>();
       for (const result of host.ports) if (result.protocol === protocol) ports.add(result.port);
-      for (const row of rows.values()) if (row.protocol === protocol) ports.add(row.port);
+      // A listener on a port the scan never probed has no network observation, not "closed".
+      const wasProbed = probedSet(probed);
+      for (const row of rows.values())
+        if (row.protocol === protocol && wasProbed.has(row.port)) ports.add(row.port);
       for (const port of ports) {
         const observation = stateAt(host, protocol, port);
         if (!observation) continue;
@@ -89,6 +95,23 @@ export function joinWitnesses(
     }
   }
   return { rows: [...rows.values()], unexplained };
+}
+
+const probedSets = new WeakMap<readonly number[], ReadonlySet<number>>();
+
+function probedSet(ports: readonly number[]): ReadonlySet<number> {
+  let set = probedSets.get(ports);
+  if (!set) {
+    set = new Set(ports);
+    probedSets.set(ports, set);
+  }
+  return set;
+}
+
+/** True when the network witness probed `port` of `protocol`. */
+export function wasScanned(scannedPorts: ScannedPorts, protocol: Protocol, port: number): boolean {
+  const probed = scannedPorts[protocol];
+  return probed !== undefined && probedSet(probed).has(port);
 }
 
 function bestReceiver(candidates: readonly PortRow[], destination: CanonicalAddress): PortRow | null {

@@ -12,7 +12,7 @@ export interface RowContext {
   ownerStatus: OwnerStatus | null;
   /** True when at least one scanned address reached the row (state open). */
   reachable: boolean;
-  /** True when the row's protocol was scanned from the network. */
+  /** True when the network witness probed this row's port. */
   scanned: boolean;
 }
 

@@ -15,14 +15,15 @@ import type {
 import { type Baseline, type BaselineCandidate, baselineMatches, describeBaselineEntry } from './baseline.js';
 import { compareFindings, type FindingDraft, makeFinding, worseLevel } from './findings.js';
 import { type BindWitnessInput, type ConntrackInput, judgeBoundPorts, judgeUnexplained } from './hidden.js';
-import { joinWitnesses, type PortRow } from './join.js';
+import { joinWitnesses, type PortRow, type ScannedPorts, wasScanned } from './join.js';
 import { describeRpc, judgeRow, serviceFor } from './judge.js';
 import { describeOwners, groupOwners } from './owners.js';
 
 /** Everything the witnesses said; the reconciler adds nothing of its own. */
 export interface ReconcileInput {
   hosts: readonly HostResult[];
-  scannedProtocols: readonly Protocol[];
+  /** The ports the network witness probed, per protocol. */
+  scannedPorts: ScannedPorts;
   inventory: Inventory;
   bind: readonly BindWitnessInput[];
   rpc: readonly RpcRegistration[];
@@ -121,7 +122,7 @@ function summaryText(port: VerifyPort, kinds: readonly string[]): string {
 
 /** Reconciles the witnesses into per-endpoint verdicts and findings. */
 export function reconcile(input: ReconcileInput): ReconcileResult {
-  const { rows, unexplained } = joinWitnesses(input.inventory.sockets, input.hosts, input.scannedProtocols);
+  const { rows, unexplained } = joinWitnesses(input.inventory.sockets, input.hosts, input.scannedPorts);
   const drafts: { port: VerifyPort; drafts: FindingDraft[] }[] = [];
   const rpcAt = (protocol: Protocol, port: number) =>
     input.rpc.filter((registration) => registration.protocol === protocol && registration.port === port);
@@ -131,12 +132,14 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     const service = serviceFor(input.catalog, row);
     const ownerStatus = mergedOwnerStatus(row);
     const reachable = row.network.some((observation) => observation.state === 'open');
+    const scanned = input.hosts.length > 0 && wasScanned(input.scannedPorts, row.protocol, row.port);
     const port: VerifyPort = {
       protocol: row.protocol,
       port: row.port,
       address: row.address.text,
       family: row.address.family,
       network: row.network,
+      networkScanned: scanned,
       inKernelTable: true,
       owners: row.sockets.flatMap((socket) => socket.owners),
       ownerStatus,
@@ -144,7 +147,6 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       rpc,
       verdict: { level: 'ok', summary: '', findings: [] },
     };
-    const scanned = input.scannedProtocols.includes(row.protocol) && input.hosts.length > 0;
     drafts.push({ port, drafts: judgeRow(row, { service, rpc, ownerStatus, reachable, scanned }) });
   }
 
@@ -159,6 +161,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
         address: answer.address.text,
         family: answer.address.family,
         network: [answer.observation],
+        networkScanned: true,
         inKernelTable: false,
         owners: [],
         ownerStatus: null,
@@ -178,6 +181,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
         address: draft.address,
         family: draft.address.includes(':') ? 'ipv6' : 'ipv4',
         network: [],
+        networkScanned: input.hosts.length > 0 && wasScanned(input.scannedPorts, draft.protocol, draft.port),
         inKernelTable: false,
         owners: [],
         ownerStatus: null,

@@ -24,8 +24,8 @@ function painter(colors: boolean) {
   return { c, level };
 }
 
-function networkCell(port: VerifyPort, scanned: boolean): string {
-  if (!scanned) return 'not scanned';
+function networkCell(port: VerifyPort): string {
+  if (!port.networkScanned) return 'not scanned';
   if (port.network.length === 0) return 'not reached';
   const states = new Set(port.network.map((observation) => observation.state));
   if (states.size === 1) return [...states][0] ?? '';
@@ -85,13 +85,12 @@ export function renderVerifyText(report: VerifyReport, options: TextRenderOption
     out.push(`  witness ${witness.witness.padEnd(9)} ${mark}  ${escapeForTerminal(witness.detail)}`);
   }
   out.push('');
-  const scannedProtocols = new Set(report.scanned.protocols);
   const rows = report.ports.map((port) => {
     const { owners, user } = ownersCell(port);
     return [
       `${port.port}/${port.protocol}`,
       port.address,
-      networkCell(port, scannedProtocols.has(port.protocol)),
+      networkCell(port),
       serviceCell(port),
       owners,
       user,
@@ -128,9 +127,9 @@ export function renderVerifyText(report: VerifyReport, options: TextRenderOption
   const level = overallLevel(report);
   const seconds = (report.stats.elapsedMs / 1000).toFixed(2);
   out.push('');
-  out.push(
-    `${paint.level[level](`Verdict: ${level.toUpperCase()}`)} — ${report.ports.length} ports judged in ${seconds} s` +
-      (report.stats.interrupted ? ' (INTERRUPTED: results are partial)' : ''),
-  );
+  const verdict = report.stats.interrupted
+    ? paint.level.warning('Verdict: INCOMPLETE (interrupted: the witnesses did not finish)')
+    : paint.level[level](`Verdict: ${level.toUpperCase()}`);
+  out.push(`${verdict} — ${report.ports.length} ports judged in ${seconds} s`);
   return `${out.join('\n')}\n`;
 }

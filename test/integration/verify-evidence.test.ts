@@ -1,6 +1,7 @@
 // What does not add up, for real: a DNAT-forwarded port, a listener hidden by a doctored
 // /proc/net, a deleted executable, and a run without root.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { copyFile, readFile, realpath, unlink } from 'node:fs/promises';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -142,6 +143,28 @@ describe('earshot verify: evidence that does not add up', () => {
       assert.equal(findingsOf(report, 'owner-unknown')[0]?.port, 6500);
       assert.equal(report.witnesses.find((w) => w.witness === 'conntrack')?.available, false);
       assert.equal(code, 0, stderr);
+    });
+  });
+
+  it('stops on Ctrl-C with what finished, marked incomplete, exit 130', async (t) => {
+    if (skip) return t.skip(skip);
+    await withNetns('verify-int', async (ns) => {
+      const child = ns.spawn(process.execPath, [earshotBin, 'verify', '--json']);
+      let stdout = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      // Interrupt once the scan has started (its sockets show in the namespace): the handler is set by then.
+      for (let attempt = 0; attempt < 300; attempt++) {
+        const { stdout: sockets } = await ns.exec('ss', ['-tanH']);
+        if (sockets.trim() !== '') break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      child.kill('SIGINT');
+      const [code] = (await once(child, 'close')) as [number | null];
+      assert.equal(code, 130);
+      const report = JSON.parse(stdout) as { stats: { interrupted: boolean } };
+      assert.equal(report.stats.interrupted, true);
     });
   });
 

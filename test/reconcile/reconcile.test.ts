@@ -7,13 +7,14 @@ import { host, input, listener, owner } from './scene.js';
 const sshd = owner(400, 'sshd', '/usr/sbin/sshd');
 const rpcbind = owner(300, 'rpcbind', '/usr/sbin/rpcbind', { user: '_rpc', uid: 108 });
 const ypbinds = [653, 655, 656, 657].map((pid) => owner(pid, 'ypbind', '/usr/sbin/ypbind'));
-const bindFree = (protocol: 'tcp' | 'udp', inUse: number[] = []) =>
+const bindFree = (protocol: 'tcp' | 'udp', inUse: number[] = [], unknown: number[] = []) =>
   (['ipv4', 'ipv6'] as const).map((family) => ({
     protocol,
     family,
     available: true,
     unavailableReason: null,
     inUse,
+    unknown,
   }));
 
 describe('reconcile: the guide scene', () => {
@@ -138,6 +139,29 @@ describe('reconcile: what does not add up', () => {
       result.findings.map((f) => [f.kind, f.port]),
       [['hidden-bound-port', 4444]],
     );
+  });
+
+  it('cannot rule out a hidden listener on a reserved port the bind witness could not probe', () => {
+    const result = reconcile(
+      input({
+        sockets: [],
+        hosts: [host('127.0.0.1', [834])],
+        bind: bindFree('tcp', [], [834]),
+        conntrack: { available: false, detail: 'not root', entries: [] },
+      }),
+    );
+    assert.equal(result.findings[0]?.kind, 'hidden-listener');
+    assert.ok(result.findings[0]?.evidence.some((e) => /could not be probed/.test(e.detail)));
+  });
+
+  it('gives a listener on a port the scan never probed no network state and no local-only finding', () => {
+    const result = reconcile({
+      ...input({ sockets: [listener('tcp', '0.0.0.0', 31337, [sshd])], hosts: [host('127.0.0.1', [])] }),
+      scannedPorts: { tcp: [22, 80] },
+    });
+    assert.deepEqual(result.ports[0]?.network, []);
+    assert.equal(result.ports[0]?.networkScanned, false);
+    assert.deepEqual(result.findings, []);
   });
 
   it('does not report the same hidden port twice', () => {

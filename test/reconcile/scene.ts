@@ -83,7 +83,7 @@ export function input(
   parts: Partial<ReconcileInput> & Pick<ReconcileInput, 'hosts'> & { sockets: Socket[] },
 ): ReconcileInput {
   return {
-    scannedProtocols: ['tcp'],
+    scannedPorts: { tcp: Array.from({ length: 65535 }, (_, index) => index + 1) },
     bind: [],
     rpc: [],
     conntrack: { available: true, detail: 'test', entries: [] },

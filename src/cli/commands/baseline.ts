@@ -29,7 +29,7 @@ async function runSave(file: string, options: { procRoot?: string; force?: boole
   const rpc = await registrationsIfPortmapper(portmapperListens);
   const result = reconcile({
     hosts: [],
-    scannedProtocols: [],
+    scannedPorts: {},
     inventory,
     bind: [],
     rpc,

@@ -4,7 +4,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { Command } from 'commander';
 import { loadServiceCatalog } from '../../catalog/services.js';
 import { EarshotError, errnoCode } from '../../errors.js';
-import type { VerifyReport } from '../../model.js';
+import type { Protocol, VerifyReport } from '../../model.js';
 import { type Baseline, parseBaseline } from '../../reconcile/baseline.js';
 import { reconcile } from '../../reconcile/reconcile.js';
 import { renderVerifyGrepable } from '../../report/grepable.js';
@@ -106,7 +106,7 @@ async function runVerify(targetArgs: string[], options: VerifyOptions): Promise<
     host: { hostname: hostname(), privileged: process.getuid?.() === 0 },
     scanned: {
       addresses: targets.map((target) => target.address),
-      protocols: testimony.input.scannedProtocols.slice(),
+      protocols: Object.keys(testimony.input.scannedPorts) as Protocol[],
       portCount: ports.length,
       portSpec: formatPortSpec(ports),
     },
@@ -132,7 +132,7 @@ async function runVerify(targetArgs: string[], options: VerifyOptions): Promise<
   };
   const useColor = options.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR;
   const json = () => `${stringifySafeJson(report)}\n`;
-  const toStdout = Object.values(files).includes('-');
+  const toStdout = Object.values(files).includes('-') || options.html === '-';
   if (!toStdout) process.stdout.write(options.json ? json() : renderVerifyText(report, { colors: useColor }));
   await writeOutputFiles(
     files,
@@ -144,11 +144,9 @@ async function runVerify(targetArgs: string[], options: VerifyOptions): Promise<
     },
     (text) => process.stdout.write(text),
   );
-  if (options.html !== undefined && options.html !== '-') {
-    await writeOutputFiles(
-      { normal: options.html },
-      { normal: () => renderVerifyHtml(report) },
-      () => undefined,
+  if (options.html !== undefined) {
+    await writeOutputFiles({ normal: options.html }, { normal: () => renderVerifyHtml(report) }, (text) =>
+      process.stdout.write(text),
     );
   }
   process.exitCode = testimony.interrupted ? ExitCode.interrupted : verifyExitCode(report);
@@ -167,7 +165,7 @@ export function verifyCommand(): Command {
     .option('--no-bind', 'skip the bind witness (asking the kernel port by port with bind())')
     .option('--proc-root <dir>', 'read the kernel tables from this procfs mount (default /proc)')
     .option('--json', 'print the report as JSON')
-    .option('--html <file>', 'also write the report as one self-contained HTML page')
+    .option('--html <file>', 'also write the report as one self-contained HTML page ("-" for stdout)')
     .option('--no-color', 'never use colours (also: NO_COLOR in the environment)')
     .addHelpText(
       'after',
