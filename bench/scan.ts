@@ -3,11 +3,12 @@
 // Each round runs every tool once, in turn, and checks that each found exactly the listeners.
 // Needs root: it re-runs itself inside a fresh network namespace (unshare --net), so it never scans
 // this machine's own loopback. `npm run bench` runs it; BENCH_ROUNDS sets the rounds (default 7).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runInOwnNetns } from './lib/own-netns.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -160,28 +161,4 @@ async function main() {
   if (inexact > 0) process.exitCode = 1;
 }
 
-// The marker says we are already inside the private namespace this script made for itself.
-if (process.env.EARSHOT_BENCH_NETNS === '1') {
-  await main();
-} else if (process.getuid?.() !== 0) {
-  console.error('bench/scan.ts: needs root (it runs in a network namespace of its own); skipped.');
-} else {
-  const self = fileURLToPath(import.meta.url);
-  const result = spawnSync(
-    'unshare',
-    [
-      '--net',
-      '--',
-      'sh',
-      '-c',
-      'ip link set lo up && exec "$@"',
-      'sh',
-      process.execPath,
-      '--import',
-      'tsx',
-      self,
-    ],
-    { stdio: 'inherit', env: { ...process.env, EARSHOT_BENCH_NETNS: '1' }, cwd: root },
-  );
-  process.exitCode = result.status ?? 1;
-}
+await runInOwnNetns(import.meta.url, main);

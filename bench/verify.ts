@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { runInOwnNetns } from './lib/own-netns.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -74,27 +75,4 @@ time.sleep(600)
   }
 }
 
-if (process.env.EARSHOT_BENCH_NETNS === '1') {
-  await main();
-} else if (process.getuid?.() !== 0) {
-  console.error('bench/verify.ts: needs root (it runs in a network namespace of its own); skipped.');
-} else {
-  const self = fileURLToPath(import.meta.url);
-  const result = spawnSync(
-    'unshare',
-    [
-      '--net',
-      '--',
-      'sh',
-      '-c',
-      'ip link set lo up && exec "$@"',
-      'sh',
-      process.execPath,
-      '--import',
-      'tsx',
-      self,
-    ],
-    { stdio: 'inherit', env: { ...process.env, EARSHOT_BENCH_NETNS: '1' }, cwd: root },
-  );
-  process.exitCode = result.status ?? 1;
-}
+await runInOwnNetns(import.meta.url, main);
