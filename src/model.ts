@@ -59,6 +59,8 @@ export interface ExtraPorts {
   count: number;
   /** How many of them had each reason. */
   reasons: Partial<Record<PortReason, number>>;
+  /** The protocol of these ports when not TCP (a UDP scan); absent means TCP. */
+  protocol?: Protocol;
 }
 
 /** Whether a host answered discovery; `up` with reason `user-set` under -Pn. */

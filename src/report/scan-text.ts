@@ -46,10 +46,12 @@ export function renderHostText(host: HostResult, options: ScanTextOptions = {}):
     const reasons = Object.entries(extra.reasons)
       .map(([reason, count]) => (Object.keys(extra.reasons).length > 1 ? `${count} ${reason}` : reason))
       .join(', ');
-    lines.push(`Not shown: ${extra.count} ${extra.state} tcp ports${reasons ? ` (${reasons})` : ''}`);
+    lines.push(
+      `Not shown: ${extra.count} ${extra.state} ${extra.protocol ?? 'tcp'} ports${reasons ? ` (${reasons})` : ''}`,
+    );
   }
   if (host.ports.length === 0) {
-    if (host.extraPorts.length > 0) {
+    if (host.extraPorts.length === 1) {
       const only = host.extraPorts[0]!;
       lines.push(`All ${only.count} scanned ports on ${hostLabel(host)} are in state ${only.state}.`);
     }

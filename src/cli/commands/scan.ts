@@ -11,8 +11,9 @@ import {
   renderScanHeader,
   renderScanText,
 } from '../../report/scan-text.js';
-import { defaultTcpPorts, formatPortSpec, parsePortSpec } from '../../scan/ports.js';
-import { prepareScanThreads, scanHosts } from '../../scan/scan-hosts.js';
+import { defaultPorts, formatPortSpec, parsePortSpec } from '../../scan/ports.js';
+import { prepareScanThreads, scanHosts, scanUdpHosts } from '../../scan/scan-hosts.js';
+import type { ScanTarget } from '../../scan/targets.js';
 import { prepareTargets } from '../../scan/targets.js';
 import { parseDurationMs, type TimingOptions, type TimingPreset } from '../../scan/timing.js';
 import { ExitCode } from '../exit-codes.js';
@@ -35,6 +36,8 @@ interface ScanCliOptions {
   output?: string;
   quiet?: boolean;
   threads?: string;
+  sT?: boolean;
+  sU?: boolean;
 }
 
 const integer = (text: string, name: string, min: number, max: number): number => {
@@ -77,10 +80,13 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
       'No targets given: name hosts (earshot scan localhost) or a file (-iL hosts.txt).',
     );
   }
+  const scanUdp = options.sU ?? false;
+  const scanTcp = (options.sT ?? false) || !scanUdp;
   // The default port set needs the catalog now; otherwise the scan loads it when the first host is done.
   const catalog = options.ports === undefined ? await loadServiceCatalog() : undefined;
-  const ports = catalog ? defaultTcpPorts(catalog) : parsePortSpec(options.ports ?? '');
-  prepareScanThreads(ports.length, threads);
+  const ports = catalog ? defaultPorts(catalog, 'tcp') : parsePortSpec(options.ports ?? '');
+  const udpPorts = catalog ? defaultPorts(catalog, 'udp') : ports;
+  prepareScanThreads(Math.max(scanTcp ? ports.length : 0, scanUdp ? udpPorts.length : 0), threads);
   const split = (list?: string) =>
     list
       ? list
@@ -141,19 +147,46 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
     else report.stats.hostsDown++;
     if (streamText) print(renderHostText(host, textOptions));
   };
+  const common = {
+    timing,
+    ...(catalog ? { catalog } : {}),
+    listAllPorts: options.allPorts ?? false,
+    signal: controller.signal,
+    targetCount: Number(targets.count),
+    onProgress: (state: { done: number; total: number }) => progress.update(state),
+    ...(threads !== undefined ? { threads } : {}),
+  };
   try {
-    for await (const host of scanHosts(targets, {
-      ports,
-      timing,
-      ...(catalog ? { catalog } : {}),
-      skipDiscovery: options.Pn ?? false,
-      listAllPorts: options.allPorts ?? false,
-      signal: controller.signal,
-      targetCount: Number(targets.count),
-      onProgress: (state) => progress.update(state),
-      ...(threads !== undefined ? { threads } : {}),
-    })) {
-      record(host);
+    if (!scanUdp) {
+      for await (const host of scanHosts(targets, { ...common, ports, skipDiscovery: options.Pn ?? false })) {
+        record(host);
+      }
+    } else {
+      // With -sT too, the TCP pass decides which hosts are up and the UDP pass completes them.
+      const tcpHosts = new Map<string, HostResult>();
+      let udpTargets: Iterable<ScanTarget> = targets;
+      if (scanTcp) {
+        for await (const host of scanHosts(targets, {
+          ...common,
+          ports,
+          skipDiscovery: options.Pn ?? false,
+        })) {
+          if (host.status === 'up') tcpHosts.set(host.address, host);
+          else record(host);
+        }
+        udpTargets = [...tcpHosts.values()].map(({ address, family, hostnames }) => ({
+          address,
+          family,
+          hostnames,
+        }));
+      }
+      for await (const host of scanUdpHosts(udpTargets, {
+        ...common,
+        ports: udpPorts,
+        skipDiscovery: scanTcp || (options.Pn ?? false),
+      })) {
+        record(mergeHostResults(tcpHosts.get(host.address), host));
+      }
     }
   } catch (error) {
     if (!controller.signal.aborted) throw error;
@@ -163,12 +196,22 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
     progress.clear();
   }
   // Formatting 65535 ports takes a few ms: after the scan, not before it.
-  report.scanInfo.push({
-    type: 'connect',
-    protocol: 'tcp',
-    portCount: ports.length,
-    portSpec: formatPortSpec(ports),
-  });
+  if (scanTcp) {
+    report.scanInfo.push({
+      type: 'connect',
+      protocol: 'tcp',
+      portCount: ports.length,
+      portSpec: formatPortSpec(ports),
+    });
+  }
+  if (scanUdp) {
+    report.scanInfo.push({
+      type: 'udp',
+      protocol: 'udp',
+      portCount: udpPorts.length,
+      portSpec: formatPortSpec(udpPorts),
+    });
+  }
   const endedAt = new Date();
   report.stats.endedAt = endedAt.toISOString();
   report.stats.elapsedMs = endedAt.getTime() - startedAt.getTime();
@@ -194,12 +237,28 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
   if (report.stats.interrupted && !readerGone) process.exitCode = ExitCode.interrupted;
 }
 
-/** Rewrites nmap's multi-letter short options (-iL, -Pn, -p-) into forms commander parses. */
+/** One host's TCP and UDP results as one (the TCP pass's status, both port lists). */
+function mergeHostResults(tcp: HostResult | undefined, udp: HostResult): HostResult {
+  if (!tcp) return udp;
+  const merged: HostResult = {
+    ...tcp,
+    ports: [...tcp.ports, ...udp.ports],
+    extraPorts: [...tcp.extraPorts, ...udp.extraPorts],
+    endedAt: udp.endedAt,
+  };
+  if (udp.timedOut) merged.timedOut = true;
+  return merged;
+}
+
+/** Rewrites nmap's multi-letter short options (-iL, -Pn, -p-, -sT, -sU) into forms commander parses. */
 export function normaliseScanArgs(argv: readonly string[]): string[] {
   if (!argv.includes('scan')) return [...argv];
   return argv.flatMap((arg) => {
     if (arg === '-iL') return ['--iL'];
     if (arg === '-Pn') return ['--Pn'];
+    if (arg === '-sT') return ['--sT'];
+    if (arg === '-sU') return ['--sU'];
+    if (arg === '-sTU' || arg === '-sUT') return ['--sT', '--sU'];
     if (arg === '-p-') return ['-p', '1-65535'];
     return [arg];
   });
@@ -221,6 +280,8 @@ export function scanCommand(): Command {
     .option('--exclude <list>', 'comma-separated targets to leave out')
     .option('--exclude-file <file>', 'leave out the targets listed in FILE')
     .option('--Pn', 'skip host discovery: treat every host as up (also -Pn)')
+    .option('--sT', 'TCP connect scan (the default; also -sT)')
+    .option('--sU', 'UDP scan (also -sU); with -sT both, in one report')
     .addOption(new Option('-T <0-5>', 'timing template: 0 paranoid … 3 normal (default) … 5 insane'))
     .option('--max-rate <n>', 'start at most N probes per second')
     .option('--max-retries <n>', 'retry a silent port at most N times')
