@@ -16,7 +16,9 @@ await Promise.all(
       new Promise<void>((resolve, reject) => {
         const { kind, host, port } = parse(spec);
         if (kind === 'udp' || kind === 'udpsilent') {
-          const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', ipv6Only: true });
+          const v6 = host.includes(':');
+          // IPV6_V6ONLY on a udp4 socket fails bind with EINVAL.
+          const socket = createSocket(v6 ? { type: 'udp6', ipv6Only: true } : { type: 'udp4' });
           if (kind === 'udp')
             socket.on('message', (message, peer) => socket.send(message, peer.port, peer.address));
           socket.once('error', reject);
