@@ -55,7 +55,7 @@ export function renderHostText(host: HostResult, options: ScanTextOptions = {}):
       const only = host.extraPorts[0]!;
       lines.push(`All ${only.count} scanned ports on ${hostLabel(host)} are in state ${only.state}.`);
     }
-    return `${lines.join('\n')}\n\n`;
+    return `${[...lines, ...osLines(host)].join('\n')}\n\n`;
   }
   const rows = host.ports.map((port) => [
     `${port.port}/${port.protocol}`,
@@ -77,7 +77,21 @@ export function renderHostText(host: HostResult, options: ScanTextOptions = {}):
   host.ports.forEach((port, i) => {
     lines.push(colourState(pad(rows[i]!), port, c));
   });
-  return `${lines.join('\n')}\n\n`;
+  return `${[...lines, ...osLines(host)].join('\n')}\n\n`;
+}
+
+/** The OS guess as nmap words it ("Remote OS guesses: ..."), its evidence, and what was missing. */
+function osLines(host: HostResult): string[] {
+  const os = host.os;
+  if (!os) return [];
+  const lines: string[] = [];
+  if (os.matches.length > 0) {
+    const guesses = os.matches.map((m) => `${escapeForTerminal(m.name)} (${m.confidence}%)`).join(', ');
+    lines.push(`Remote OS guesses: ${guesses}`);
+  }
+  for (const evidence of os.evidence) lines.push(`OS evidence: ${escapeForTerminal(evidence)}`);
+  if (os.note) lines.push(`OS guess: ${escapeForTerminal(os.note)}`);
+  return lines;
 }
 
 function colourState(line: string, port: PortResult, c: ReturnType<typeof createColors>): string {

@@ -13,12 +13,14 @@ import {
 } from '../../report/scan-text.js';
 import { defaultPorts, formatPortSpec, parsePortSpec } from '../../scan/ports.js';
 import { prepareScanThreads, scanHosts, scanUdpHosts } from '../../scan/scan-hosts.js';
+import { scanSynHosts } from '../../scan/syn-scan.js';
 import type { ScanTarget } from '../../scan/targets.js';
 import { prepareTargets } from '../../scan/targets.js';
 import { parseDurationMs, type TimingOptions, type TimingPreset } from '../../scan/timing.js';
 import { ExitCode } from '../exit-codes.js';
 import { createProgressLine } from '../progress.js';
 import { VERSION } from '../version.js';
+import { addOsGuess, openRawSession } from './scan-os.js';
 
 interface ScanCliOptions {
   ports?: string;
@@ -38,6 +40,8 @@ interface ScanCliOptions {
   threads?: string;
   sT?: boolean;
   sU?: boolean;
+  sS?: boolean;
+  osGuess?: boolean;
 }
 
 const integer = (text: string, name: string, min: number, max: number): number => {
@@ -81,7 +85,12 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
     );
   }
   const scanUdp = options.sU ?? false;
-  const scanTcp = (options.sT ?? false) || !scanUdp;
+  const scanSyn = options.sS ?? false;
+  if (scanSyn && options.sT) {
+    throw new EarshotError('ERR_OPTION', 'Choose one TCP scan: -sS (raw SYN) or -sT (connect), not both.');
+  }
+  const scanTcp = (options.sT ?? false) || scanSyn || !scanUdp;
+  const raw = openRawSession({ syn: scanSyn, osGuess: options.osGuess ?? false });
   // The default port set needs the catalog now; otherwise the scan loads it when the first host is done.
   const catalog = options.ports === undefined ? await loadServiceCatalog() : undefined;
   const ports = catalog ? defaultPorts(catalog, 'tcp') : parsePortSpec(options.ports ?? '');
@@ -156,21 +165,28 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
     onProgress: (state: { done: number; total: number }) => progress.update(state),
     ...(threads !== undefined ? { threads } : {}),
   };
+  const tcpOptions = { ...common, ports, skipDiscovery: options.Pn ?? false };
+  const scanTcpHosts = (list: Iterable<ScanTarget>) =>
+    raw?.raw && scanSyn
+      ? scanSynHosts(list, {
+          ...tcpOptions,
+          raw: raw.raw,
+          onProbeResult: (address, result) => raw.synResults.set(address, result),
+        })
+      : scanHosts(list, tcpOptions);
+  const complete = async (host: HostResult) => {
+    if (raw && options.osGuess) await addOsGuess(host, raw, scanTcp ? ports : [], controller.signal);
+    record(host);
+  };
   try {
     if (!scanUdp) {
-      for await (const host of scanHosts(targets, { ...common, ports, skipDiscovery: options.Pn ?? false })) {
-        record(host);
-      }
+      for await (const host of scanTcpHosts(targets)) await complete(host);
     } else {
-      // With -sT too, the TCP pass decides which hosts are up and the UDP pass completes them.
+      // With a TCP scan too, the TCP pass decides which hosts are up and the UDP pass completes them.
       const tcpHosts = new Map<string, HostResult>();
       let udpTargets: Iterable<ScanTarget> = targets;
       if (scanTcp) {
-        for await (const host of scanHosts(targets, {
-          ...common,
-          ports,
-          skipDiscovery: options.Pn ?? false,
-        })) {
+        for await (const host of scanTcpHosts(targets)) {
           if (host.status === 'up') tcpHosts.set(host.address, host);
           else record(host);
         }
@@ -185,7 +201,7 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
         ports: udpPorts,
         skipDiscovery: scanTcp || (options.Pn ?? false),
       })) {
-        record(mergeHostResults(tcpHosts.get(host.address), host));
+        await complete(mergeHostResults(tcpHosts.get(host.address), host));
       }
     }
   } catch (error) {
@@ -194,11 +210,12 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
   } finally {
     process.off('SIGINT', onSigint);
     progress.clear();
+    raw?.close();
   }
   // Formatting 65535 ports takes a few ms: after the scan, not before it.
   if (scanTcp) {
     report.scanInfo.push({
-      type: 'connect',
+      type: scanSyn ? 'syn' : 'connect',
       protocol: 'tcp',
       portCount: ports.length,
       portSpec: formatPortSpec(ports),
@@ -258,6 +275,7 @@ export function normaliseScanArgs(argv: readonly string[]): string[] {
     if (arg === '-Pn') return ['--Pn'];
     if (arg === '-sT') return ['--sT'];
     if (arg === '-sU') return ['--sU'];
+    if (arg === '-sS') return ['--sS'];
     if (arg === '-sTU' || arg === '-sUT') return ['--sT', '--sU'];
     if (arg === '-p-') return ['-p', '1-65535'];
     return [arg];
@@ -281,7 +299,9 @@ export function scanCommand(): Command {
     .option('--exclude-file <file>', 'leave out the targets listed in FILE')
     .option('--Pn', 'skip host discovery: treat every host as up (also -Pn)')
     .option('--sT', 'TCP connect scan (the default; also -sT)')
-    .option('--sU', 'UDP scan (also -sU); with -sT both, in one report')
+    .option('--sU', 'UDP scan (also -sU); with -sT or -sS both, in one report')
+    .option('--sS', 'SYN scan over raw sockets (also -sS; root and the raw-socket package)')
+    .option('-O, --os-guess', 'guess the operating system: SYN-ACK/RST evidence (raw sockets) and banners')
     .addOption(new Option('-T <0-5>', 'timing template: 0 paranoid … 3 normal (default) … 5 insane'))
     .option('--max-rate <n>', 'start at most N probes per second')
     .option('--max-retries <n>', 'retry a silent port at most N times')
