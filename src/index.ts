@@ -34,8 +34,33 @@ export {
 } from './report/scan-text.js';
 export { escapeForTerminal } from './report/terminal-escape.js';
 export { DISCOVERY_PORTS, type DiscoveryResult, discoverHosts } from './scan/discovery.js';
-export { defaultTcpPorts, formatPortSpec, parsePortSpec } from './scan/ports.js';
-export { buildPortResults, prepareScanThreads, scanHosts, type TcpScanOptions } from './scan/scan-hosts.js';
+export {
+  bannerHintsOf,
+  guessOs,
+  initialTtlOf,
+  type OsEvidence,
+  pickOsProbePorts,
+  probeOsEvidence,
+} from './scan/os-guess.js';
+export { OS_SIGNATURES, type OsSignature } from './scan/os-signatures.js';
+export { defaultPorts, defaultTcpPorts, formatPortSpec, parsePortSpec } from './scan/ports.js';
+export {
+  buildSyn,
+  openRawTcp,
+  parseTcpPacket,
+  type RawTcp,
+  type RawTcpResult,
+  type TcpReply,
+} from './scan/raw-tcp.js';
+export {
+  buildPortResults,
+  prepareScanThreads,
+  scanHosts,
+  scanUdpHosts,
+  type TcpScanOptions,
+  type UdpScanOptions,
+} from './scan/scan-hosts.js';
+export { runSynProbes, type SynProbeResult, type SynScanOptions, scanSynHosts } from './scan/syn-scan.js';
 export {
   type PreparedTargets,
   type PrepareTargetsOptions,
@@ -50,3 +75,4 @@ export {
   type TimingOptions,
   type TimingPreset,
 } from './scan/timing.js';
+export { UDP_PAYLOADS, udpPayloadFor } from './scan/udp-payloads.js';
