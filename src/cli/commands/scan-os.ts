@@ -9,13 +9,14 @@ import {
   pickOsProbePorts,
   probeOsEvidence,
 } from '../../scan/os-guess.js';
-import { openRawTcp, type RawTcp } from '../../scan/raw-tcp.js';
+import { openRawTcp, type RawTcp, type RawTcpResult } from '../../scan/raw-tcp.js';
 import type { SynProbeResult } from '../../scan/syn-scan.js';
 
 /** Raw sockets for this scan: the socket, or why there is none. */
 export interface RawSession {
-  raw: RawTcp | null;
-  unavailable: string | null;
+  /** The raw socket (opened on first use under -O alone), or null with `unavailable` saying why. */
+  readonly raw: RawTcp | null;
+  readonly unavailable: string | null;
   /** SYN answers of -sS by address, reused as OS evidence. */
   synResults: Map<string, SynProbeResult>;
   close(): void;
@@ -24,19 +25,35 @@ export interface RawSession {
 /** Opens raw sockets when -sS or -O asks for them; -sS without them is a usage error. */
 export function openRawSession(options: { syn: boolean; osGuess: boolean }): RawSession | null {
   if (!options.syn && !options.osGuess) return null;
-  const opened = openRawTcp();
-  if (!opened.ok && options.syn) {
-    throw new EarshotError(
-      'ERR_OPTION',
-      `-sS needs raw sockets, which are unavailable (${opened.reason}); use -sT (the default connect scan) instead.`,
-    );
+  // A raw TCP socket hears every TCP segment of the host: under -O alone, open it only once the
+  // ports are scanned, so the connect scan's own traffic does not flow through it.
+  let opened: RawTcpResult | null = null;
+  const open = () => {
+    opened ??= openRawTcp();
+    return opened;
+  };
+  if (options.syn) {
+    const result = open();
+    if (!result.ok) {
+      throw new EarshotError(
+        'ERR_OPTION',
+        `-sS needs raw sockets, which are unavailable (${result.reason}); use -sT (the default connect scan) instead.`,
+      );
+    }
   }
-  const raw = opened.ok ? opened.raw : null;
   return {
-    raw,
-    unavailable: opened.ok ? null : opened.reason,
+    get raw() {
+      const result = open();
+      return result.ok ? result.raw : null;
+    },
+    get unavailable() {
+      const result = open();
+      return result.ok ? null : result.reason;
+    },
     synResults: new Map(),
-    close: () => raw?.close(),
+    close: () => {
+      if (opened?.ok) opened.raw.close();
+    },
   };
 }
 

@@ -167,7 +167,7 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
   };
   const tcpOptions = { ...common, ports, skipDiscovery: options.Pn ?? false };
   const scanTcpHosts = (list: Iterable<ScanTarget>) =>
-    raw?.raw && scanSyn
+    scanSyn && raw?.raw
       ? scanSynHosts(list, {
           ...tcpOptions,
           raw: raw.raw,
@@ -285,7 +285,9 @@ export function normaliseScanArgs(argv: readonly string[]): string[] {
 /** Builds the `scan` command. */
 export function scanCommand(): Command {
   return new Command('scan')
-    .description('find which TCP ports answer on one or more hosts (a TCP connect scan, like nmap -sT)')
+    .description(
+      'find which TCP and UDP ports answer on one or more hosts (nmap -sT by default; -sU, -sS, -O)',
+    )
     .argument(
       '[targets...]',
       'addresses, names, CIDR blocks (10.0.0.0/24, fd00::/120) or ranges (10.0.0-3.1-254)',
@@ -324,8 +326,14 @@ up); down hosts are reported, not scanned; -Pn skips that. Results print host by
 finish. On a terminal a progress line shows on stderr; Ctrl-C stops, prints what finished, and
 exits 130. Bad targets, ports or options exit 64 before any packet is sent.
 
+UDP (-sU): a reply is open (udp-response), ICMP port-unreachable closed (port-unreach), silence
+after the retries open|filtered (no-response); known services get a protocol payload. -sS and -O
+need root and the optional raw-socket package; -O says when it lacks them.
+
 Examples:
   earshot scan localhost                   the guide's nmap -sT localhost
+  earshot scan -sU -sT -p 53,111 10.0.0.5  UDP and TCP in one report
+  earshot scan -O 10.0.0.5                 ports, then an OS guess with its evidence
   earshot scan -p- 127.0.0.1 ::1           every port, both loopbacks
   earshot scan -p 22,80,443 10.0.0.0/24    three ports on a /24
   earshot scan -Pn -T4 --reason 10.0.0.5   skip discovery, faster timing, say why
