@@ -54,7 +54,8 @@ export async function runUdpProbes(
   const slotHandle: (UdpHandle | null)[] = new Array(slotCount).fill(null);
   const slotIndex = new Int32Array(slotCount);
   const slotStart = new Float64Array(slotCount);
-  const slotDeadline = new Float64Array(slotCount).fill(Number.POSITIVE_INFINITY);
+  // The floor of each probe's wait (a last try to a distant IPv6 host waits for late ICMPv6).
+  const slotFloorMs = new Float64Array(slotCount);
   const freeSlots: number[] = [];
   for (let slot = slotCount - 1; slot >= 0; slot--) freeSlots.push(slot);
   const spares: UdpHandle[][] = [[], []];
@@ -122,7 +123,6 @@ export async function runUdpProbes(
     const handle = slotHandle[slot]!;
     slotHost[slot] = null;
     slotHandle[slot] = null;
-    slotDeadline[slot] = Number.POSITIVE_INFINITY;
     handle.slot = -1;
     if (handle.disconnect() === 0) spares[host.state.host.family === 'ipv6' ? 1 : 0]!.push(handle);
     else retire(handle);
@@ -230,7 +230,7 @@ export async function runUdpProbes(
     slotIndex[slot] = index;
     slotStart[slot] = now;
     const last = state.tries[index]! > timing.maxRetries;
-    slotDeadline[slot] = now + Math.max(state.rtt.timeoutMs(), last ? state.lastTryFloorMs : 0);
+    slotFloorMs[slot] = last ? state.lastTryFloorMs : 0;
     inFlight++;
     state.inFlight++;
     if (host.paceMs > 0) host.nextSendAt = now + host.paceMs;
@@ -283,7 +283,11 @@ export async function runUdpProbes(
   const sweep = () => {
     const now = performance.now();
     for (let slot = 0; slot < slotCount; slot++) {
-      if (slotDeadline[slot]! > now) continue;
+      const pending = slotHost[slot];
+      // Timed against the host's current RTT estimate, not the one at sending: the first probes
+      // go out before any answer is timed, and a silent port should not wait the initial 1 s.
+      if (!pending || now - slotStart[slot]! <= Math.max(pending.state.rtt.timeoutMs(), slotFloorMs[slot]!))
+        continue;
       const index = slotIndex[slot]!;
       const host = release(slot);
       const { state } = host;
