@@ -54,8 +54,6 @@ export async function runUdpProbes(
   const slotHandle: (UdpHandle | null)[] = new Array(slotCount).fill(null);
   const slotIndex = new Int32Array(slotCount);
   const slotStart = new Float64Array(slotCount);
-  // The floor of each probe's wait (a last try to a distant IPv6 host waits for late ICMPv6).
-  const slotFloorMs = new Float64Array(slotCount);
   const freeSlots: number[] = [];
   for (let slot = slotCount - 1; slot >= 0; slot--) freeSlots.push(slot);
   const spares: UdpHandle[][] = [[], []];
@@ -229,8 +227,6 @@ export async function runUdpProbes(
     slotHandle[slot] = handle;
     slotIndex[slot] = index;
     slotStart[slot] = now;
-    const last = state.tries[index]! > timing.maxRetries;
-    slotFloorMs[slot] = last ? state.lastTryFloorMs : 0;
     inFlight++;
     state.inFlight++;
     if (host.paceMs > 0) host.nextSendAt = now + host.paceMs;
@@ -286,8 +282,9 @@ export async function runUdpProbes(
       const pending = slotHost[slot];
       // Timed against the host's current RTT estimate, not the one at sending: the first probes
       // go out before any answer is timed, and a silent port should not wait the initial 1 s.
-      if (!pending || now - slotStart[slot]! <= Math.max(pending.state.rtt.timeoutMs(), slotFloorMs[slot]!))
-        continue;
+      // No late-ICMPv6 floor as in the TCP engine: that delay comes from connect(2) holding the
+      // socket lock; a connected UDP socket sees ICMPv6 port-unreachable as soon as it arrives.
+      if (!pending || now - slotStart[slot]! <= pending.state.rtt.timeoutMs()) continue;
       const index = slotIndex[slot]!;
       const host = release(slot);
       const { state } = host;

@@ -37,7 +37,12 @@ function statesOf(host: HostResult, ports: readonly number[]): Map<number, PortS
 }
 
 async function startUdpServices(host: Netns, address: string): Promise<void> {
-  await host.listen([`udp:0.0.0.0:${ECHO}`, `udpsilent:0.0.0.0:${SILENT}`]);
+  await host.listen([
+    `udp:0.0.0.0:${ECHO}`,
+    `udpsilent:0.0.0.0:${SILENT}`,
+    `udp:[::]:${ECHO}`,
+    `udpsilent:[::]:${SILENT}`,
+  ]);
   const dns = host.spawn('dnsmasq', [
     '-k',
     '--no-resolv',
@@ -69,12 +74,23 @@ async function startUdpServices(host: Netns, address: string): Promise<void> {
   }
 }
 
-async function scanUdp(scanner: Netns, address: string, extra: string[] = []) {
+/** nmap -sU's state of every port it lists (`-oG`); callers scan few enough ports that none are folded. */
+async function nmapUdpStates(scanner: Netns, args: string[]): Promise<Map<number, PortState>> {
+  const nmap = await scanner.exec('nmap', ['-n', '-sU', '-Pn', '-oG', '-', ...args], { timeoutMs: 120_000 });
+  const states = new Map<number, PortState>();
+  for (const entry of (/Ports: ([^\t\n]*)/.exec(nmap.stdout)?.[1] ?? '').split(', ')) {
+    const [port, state] = entry.split('/');
+    if (port) states.set(Number(port), state as PortState);
+  }
+  return states;
+}
+
+async function scanUdp(scanner: Netns, address: string, ports: readonly number[] = PORTS) {
   const started = Date.now();
-  const result = await runEarshot(
-    ['scan', '-sU', '--json', '-Pn', '-p', PORTS.join(','), ...extra, address],
-    { netns: scanner, timeoutMs: 120_000 },
-  );
+  const result = await runEarshot(['scan', '-sU', '--json', '-Pn', '-p', ports.join(','), address], {
+    netns: scanner,
+    timeoutMs: 120_000,
+  });
   assert.equal(result.code, 0, result.stderr);
   const report = JSON.parse(result.stdout) as ScanReport;
   return { report, host: report.hosts[0]!, ms: Date.now() - started };
@@ -103,23 +119,8 @@ describe('earshot scan -sU in namespaces', { skip: skipUnlessRoot }, () => {
         );
 
         if (await hasCommand('nmap')) {
-          const nmap = await scanner.exec(
-            'nmap',
-            ['-n', '-sU', '-Pn', '-p', PORTS.join(','), '-oG', '-', link.bV4],
-            { timeoutMs: 120_000 },
-          );
-          const seen = new Map<number, string>();
-          for (const entry of (/Ports: ([^\t\n]*)/.exec(nmap.stdout)?.[1] ?? '').split(', ')) {
-            const [port, state] = entry.split('/');
-            if (port) seen.set(Number(port), state!);
-          }
-          for (const port of PORTS) {
-            assert.equal(
-              fast.host.ports.find((p) => p.port === port)?.state ?? 'closed',
-              seen.get(port) ?? 'closed',
-              `port ${port} against nmap`,
-            );
-          }
+          const nmap = await nmapUdpStates(scanner, ['-p', PORTS.join(','), link.bV4]);
+          assert.deepEqual(statesOf(fast.host, PORTS), nmap, 'nmap -sU agrees');
         }
 
         // The kernel default: one port-unreachable per second after a burst of a few. Pacing must
@@ -128,6 +129,20 @@ describe('earshot scan -sU in namespaces', { skip: skipUnlessRoot }, () => {
         const paced = await scanUdp(scanner, link.bV4);
         assert.deepEqual(statesOf(paced.host, PORTS), EXPECTED, 'default rate limit');
         t.diagnostic(`rate limit off: ${fast.ms} ms; default rate limit: ${paced.ms} ms`);
+
+        // IPv6 at its default rate limit (100 ms per peer); no firewall rules there.
+        const v6Ports = [ECHO, RPC, SILENT, ...CLOSED];
+        const v6 = await scanUdp(scanner, link.bV6, v6Ports);
+        assert.deepEqual(
+          statesOf(v6.host, v6Ports),
+          new Map(v6Ports.map((port) => [port, EXPECTED.get(port)!])),
+          'IPv6, default rate limit',
+        );
+        if (await hasCommand('nmap')) {
+          const nmap = await nmapUdpStates(scanner, ['-6', '-p', v6Ports.join(','), link.bV6]);
+          assert.deepEqual(statesOf(v6.host, v6Ports), nmap, 'nmap -6 -sU agrees');
+        }
+        t.diagnostic(`IPv6: ${v6.ms} ms`);
       });
     });
   });
