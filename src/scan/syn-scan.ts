@@ -107,6 +107,8 @@ export async function* scanSynHosts(
   const timing = resolveTiming(preset ?? 3, overrides);
   let catalog: ServiceCatalog | undefined = options.catalog;
   const signalOption = options.signal ? { signal: options.signal } : {};
+  const total = (options.targetCount ?? 0) * options.ports.length;
+  let done = 0;
   for (const target of targets) {
     const startedAt = new Date().toISOString();
     const [verdict] = options.skipDiscovery
@@ -134,7 +136,8 @@ export async function* scanSynHosts(
       if (probe.srttMs !== null) host.latencyMs = Math.round(probe.srttMs * 1000) / 1000;
     }
     host.endedAt = new Date().toISOString();
-    options.onProgress?.({ done: options.ports.length, total: options.ports.length });
+    done += options.ports.length;
+    options.onProgress?.({ done, total });
     yield host;
   }
 }
