@@ -4,61 +4,15 @@
 // Needs root: it re-runs itself inside a fresh network namespace (unshare --net), so it never scans
 // this machine's own loopback. `npm run bench` runs it; BENCH_ROUNDS sets the rounds (default 7).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runInOwnNetns } from './lib/own-netns.js';
+import { grepableOpen, median, runInOwnNetns, runTimed, type Tool } from './lib/run.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
 const OPEN = [22, 80, 111, 443, 834, 3306, 8080, 33001, 45000, 60999];
-
-interface Tool {
-  name: string;
-  command: string[];
-  openPorts(stdout: string): number[];
-}
-
-const grepableOpen = (stdout: string) =>
-  [...stdout.matchAll(/(\d+)\/open\/tcp/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
-
-// GNU time reports the CPU the whole process used (all threads, user + system).
-const TIME = '/usr/bin/time';
-const hasTime = existsSync(TIME);
-
-function runTimed(command: string[]): Promise<{ ms: number; cpuMs: number; stdout: string; code: number }> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const argv = hasTime ? [TIME, '-f', 'BENCH-CPU %U %S', ...command] : command;
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const cpu = /BENCH-CPU ([\d.]+) ([\d.]+)/.exec(stderr);
-      const cpuMs = cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : Number.NaN;
-      const other = stderr.replace(/.*BENCH-CPU.*\n?/, '');
-      if (other) process.stderr.write(other);
-      resolve({ ms, cpuMs, stdout, code: code ?? 1 });
-    });
-  });
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 async function main() {
   if (process.getuid?.() !== 0)

@@ -119,6 +119,15 @@ export {
 } from './report/xml-escape.js';
 export { DISCOVERY_PORTS, type DiscoveryResult, discoverHosts } from './scan/discovery.js';
 export {
+  bannerHintsOf,
+  guessOs,
+  initialTtlOf,
+  type OsEvidence,
+  pickOsProbePorts,
+  probeOsEvidence,
+} from './scan/os-guess.js';
+export { OS_SIGNATURES, type OsSignature } from './scan/os-signatures.js';
+export {
   dumpPortmapper,
   type PortmapperDump,
   type PortmapperQuery,
@@ -126,8 +135,24 @@ export {
   parseUniversalAddress,
   queryPortmapper,
 } from './scan/portmapper.js';
-export { defaultTcpPorts, formatPortSpec, parsePortSpec } from './scan/ports.js';
-export { buildPortResults, prepareScanThreads, scanHosts, type TcpScanOptions } from './scan/scan-hosts.js';
+export { defaultPorts, defaultTcpPorts, formatPortSpec, parsePortSpec } from './scan/ports.js';
+export {
+  buildSyn,
+  openRawTcp,
+  parseTcpPacket,
+  type RawTcp,
+  type RawTcpResult,
+  type TcpReply,
+} from './scan/raw-tcp.js';
+export {
+  buildPortResults,
+  prepareScanThreads,
+  scanHosts,
+  scanUdpHosts,
+  type TcpScanOptions,
+  type UdpScanOptions,
+} from './scan/scan-hosts.js';
+export { runSynProbes, type SynProbeResult, type SynScanOptions, scanSynHosts } from './scan/syn-scan.js';
 export {
   type PreparedTargets,
   type PrepareTargetsOptions,
@@ -142,3 +167,4 @@ export {
   type TimingOptions,
   type TimingPreset,
 } from './scan/timing.js';
+export { UDP_PAYLOADS, udpPayloadFor } from './scan/udp-payloads.js';

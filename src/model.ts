@@ -59,6 +59,8 @@ export interface ExtraPorts {
   count: number;
   /** How many of them had each reason. */
   reasons: Partial<Record<PortReason, number>>;
+  /** The protocol of these ports when not TCP (a UDP scan); absent means TCP. */
+  protocol?: Protocol;
 }
 
 /** Whether a host answered discovery; `up` with reason `user-set` under -Pn. */
@@ -92,10 +94,28 @@ export interface HostResult {
   latencyMs?: number;
   /** True when --host-timeout stopped the host: its ports are only partly known. */
   timedOut?: boolean;
+  /** The OS guess (-O), when asked for. */
+  os?: OsGuess;
+}
+
+/** One operating system the host may run, with how well the evidence fits it. */
+export interface OsMatch {
+  name: string;
+  family: string;
+  /** 0..100: the share of the evidence's weight this system's signature matches. */
+  confidence: number;
+}
+
+/** The OS guess of one host: best matches first, the evidence in words, and what was missing. */
+export interface OsGuess {
+  matches: OsMatch[];
+  evidence: string[];
+  /** E.g. "raw sockets unavailable (...)", "not enough evidence". */
+  note?: string;
 }
 
 /** The kind of scan that produced a report. */
-export type ScanType = 'connect' | 'udp';
+export type ScanType = 'connect' | 'udp' | 'syn';
 
 /** Totals of a scan run. */
 export interface ScanStats {

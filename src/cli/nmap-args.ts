@@ -2,13 +2,19 @@
 
 const COMMANDS_WITH_NMAP_OPTIONS = new Set(['scan', 'verify']);
 
-/** Rewrites -iL, -Pn and -p- for `scan` and `verify`; other commands' arguments pass unchanged. */
+const REWRITES: Readonly<Record<string, readonly string[]>> = {
+  '-iL': ['--iL'],
+  '-Pn': ['--Pn'],
+  '-sT': ['--sT'],
+  '-sU': ['--sU'],
+  '-sS': ['--sS'],
+  '-sTU': ['--sT', '--sU'],
+  '-sUT': ['--sT', '--sU'],
+  '-p-': ['-p', '1-65535'],
+};
+
+/** Rewrites -iL, -Pn, -sT, -sU, -sS and -p- for `scan` and `verify`; other commands' arguments pass unchanged. */
 export function normaliseScanArgs(argv: readonly string[]): string[] {
   if (!argv.some((arg) => COMMANDS_WITH_NMAP_OPTIONS.has(arg))) return [...argv];
-  return argv.flatMap((arg) => {
-    if (arg === '-iL') return ['--iL'];
-    if (arg === '-Pn') return ['--Pn'];
-    if (arg === '-p-') return ['-p', '1-65535'];
-    return [arg];
-  });
+  return argv.flatMap((arg) => REWRITES[arg] ?? [arg]);
 }

@@ -46,14 +46,16 @@ export function renderHostText(host: HostResult, options: ScanTextOptions = {}):
     const reasons = Object.entries(extra.reasons)
       .map(([reason, count]) => (Object.keys(extra.reasons).length > 1 ? `${count} ${reason}` : reason))
       .join(', ');
-    lines.push(`Not shown: ${extra.count} ${extra.state} tcp ports${reasons ? ` (${reasons})` : ''}`);
+    lines.push(
+      `Not shown: ${extra.count} ${extra.state} ${extra.protocol ?? 'tcp'} ports${reasons ? ` (${reasons})` : ''}`,
+    );
   }
   if (host.ports.length === 0) {
-    if (host.extraPorts.length > 0) {
+    if (host.extraPorts.length === 1) {
       const only = host.extraPorts[0]!;
       lines.push(`All ${only.count} scanned ports on ${hostLabel(host)} are in state ${only.state}.`);
     }
-    return `${lines.join('\n')}\n\n`;
+    return `${[...lines, ...osLines(host)].join('\n')}\n\n`;
   }
   const rows = host.ports.map((port) => [
     `${port.port}/${port.protocol}`,
@@ -75,7 +77,21 @@ export function renderHostText(host: HostResult, options: ScanTextOptions = {}):
   host.ports.forEach((port, i) => {
     lines.push(colourState(pad(rows[i]!), port, c));
   });
-  return `${lines.join('\n')}\n\n`;
+  return `${[...lines, ...osLines(host)].join('\n')}\n\n`;
+}
+
+/** The OS guess as nmap words it ("Remote OS guesses: ..."), its evidence, and what was missing. */
+function osLines(host: HostResult): string[] {
+  const os = host.os;
+  if (!os) return [];
+  const lines: string[] = [];
+  if (os.matches.length > 0) {
+    const guesses = os.matches.map((m) => `${escapeForTerminal(m.name)} (${m.confidence}%)`).join(', ');
+    lines.push(`Remote OS guesses: ${guesses}`);
+  }
+  for (const evidence of os.evidence) lines.push(`OS evidence: ${escapeForTerminal(evidence)}`);
+  if (os.note) lines.push(`OS guess: ${escapeForTerminal(os.note)}`);
+  return lines;
 }
 
 function colourState(line: string, port: PortResult, c: ReturnType<typeof createColors>): string {

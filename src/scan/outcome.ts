@@ -30,3 +30,18 @@ const MEANINGS: readonly (readonly [PortState, PortReason] | null)[] = [
 export function describeOutcome(code: number): readonly [PortState, PortReason] | null {
   return MEANINGS[code] ?? null;
 }
+
+const UDP_MEANINGS: readonly (readonly [PortState, PortReason] | null)[] = [
+  null,
+  ['open', 'udp-response'],
+  ['closed', 'port-unreach'],
+  ['open|filtered', 'no-response'],
+  ['filtered', 'host-unreach'],
+  ['filtered', 'net-unreach'],
+  ['filtered', 'admin-prohibited'],
+];
+
+/** The port state and reason an outcome code stands for in a UDP scan; null for `pending`. */
+export function describeUdpOutcome(code: number): readonly [PortState, PortReason] | null {
+  return UDP_MEANINGS[code] ?? null;
+}

@@ -6,11 +6,17 @@ import { Worker } from 'node:worker_threads';
 import { EarshotError, type EarshotErrorCode } from '../errors.js';
 import { type EngineHost, type EngineHostResult, runTcpProbes } from './tcp-connect.js';
 import type { TimingOptions } from './timing.js';
+import { runUdpProbes } from './udp-engine.js';
+import { createOwnPortMap } from './udp-handles.js';
 
 /** What a scan worker is given to run (the shared buffers are shared, not copied). */
 export interface ParallelWorkerData {
   hosts: EngineHost[];
   timing: TimingOptions;
+  /** Which engine probes: TCP connects (default) or UDP datagrams. */
+  protocol?: 'tcp' | 'udp';
+  /** UDP: the ports the scan's own sockets hold, shared by every thread (createOwnPortMap). */
+  ownPorts?: Uint8Array;
 }
 
 /** Messages from a scan worker to the main thread; outcomes are already in shared memory. */
@@ -69,6 +75,8 @@ export interface ParallelRunOptions {
   onProbesDone?(count: number): void;
   /** Called once when the first worker is probing: a moment the main thread can spare for other work. */
   onWorkerProbing?(): void;
+  /** Which engine probes: TCP connects (default) or UDP datagrams. */
+  protocol?: 'tcp' | 'udp';
 }
 
 /** Splits the window and rate of `timing` among `parts` threads. */
@@ -121,6 +129,7 @@ export async function runTcpProbesParallel(
     reports[result.index]!.push(result);
     emitIfComplete(result.index);
   };
+  const ownPorts = options.protocol === 'udp' ? createOwnPortMap() : undefined;
   const workers: Worker[] = [];
   let workerProbing = false;
   const onAbort = () => {
@@ -166,14 +175,24 @@ export async function runTcpProbesParallel(
           });
           worker.once('error', failed);
           worker.once('exit', () => failed(options.signal?.reason ?? new Error('scan worker exited early')));
-          const run: WorkerControl = { type: 'run', data: { hosts: sharedHosts, timing: timingShare } };
+          const run: WorkerControl = {
+            type: 'run',
+            data: {
+              hosts: sharedHosts,
+              timing: timingShare,
+              protocol: options.protocol ?? 'tcp',
+              ...(ownPorts ? { ownPorts } : {}),
+            },
+          };
           worker.postMessage(run);
         }),
       );
     }
+    const runProbes = options.protocol === 'udp' ? runUdpProbes : runTcpProbes;
     runs.push(
-      runTcpProbes(sharedHosts[Symbol.iterator](), timingShare, {
+      runProbes(sharedHosts[Symbol.iterator](), timingShare, {
         maxActiveHosts: hosts.length,
+        ...(ownPorts ? { ownPorts } : {}),
         onHostDone: ({ outcomes: _shared, ...result }) => onThreadHostDone(result),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onProbesDone ? { onProbesDone: options.onProbesDone } : {}),

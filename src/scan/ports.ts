@@ -1,6 +1,7 @@
-// Port specifications in nmap's syntax (`-p 22,80,8000-8100`, `-p-`) and the default TCP port set.
+// Port specifications in nmap's syntax (`-p 22,80,8000-8100`, `-p-`) and the default TCP and UDP port sets.
 import type { ServiceCatalog } from '../catalog/services.js';
 import { EarshotError } from '../errors.js';
+import type { Protocol } from '../model.js';
 
 const MAX_PORT = 65535;
 
@@ -77,9 +78,14 @@ export function parsePortSpec(spec: string, options: { allowZero?: boolean } = {
 
 /** The default TCP set, as the seed's nmap scanned: 1-1024 plus every higher port the catalog names. */
 export function defaultTcpPorts(catalog: ServiceCatalog): number[] {
+  return defaultPorts(catalog, 'tcp');
+}
+
+/** The default port set of a scan of `protocol`: 1-1024 and every port the catalog names for it. */
+export function defaultPorts(catalog: ServiceCatalog, protocol: Protocol): number[] {
   const ports: number[] = [];
   for (let port = 1; port <= 1024; port++) ports.push(port);
-  for (const port of catalog.namedPorts('tcp')) if (port > 1024 && port <= MAX_PORT) ports.push(port);
+  for (const port of catalog.namedPorts(protocol)) if (port > 1024 && port <= MAX_PORT) ports.push(port);
   return ports;
 }
 

@@ -4,13 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { loadServiceCatalog, type ServiceCatalog } from '../catalog/services.js';
-import type { ExtraPorts, HostResult, PortReason, PortResult, PortState } from '../model.js';
+import type { ExtraPorts, HostResult, PortReason, PortResult, PortState, Protocol } from '../model.js';
 import { type DiscoveryResult, discoverHosts } from './discovery.js';
-import { describeOutcome, Outcome } from './outcome.js';
+import { describeOutcome, describeUdpOutcome, Outcome } from './outcome.js';
 import { prewarmScanThreads, runTcpProbesParallel } from './parallel.js';
 import type { ScanTarget } from './targets.js';
 import { type EngineHost, type EngineHostResult, runTcpProbes } from './tcp-connect.js';
 import { resolveTiming, type TimingOptions, type TimingPreset } from './timing.js';
+import { runUdpProbes } from './udp-engine.js';
 
 /** Options of a TCP connect scan. */
 export interface TcpScanOptions {
@@ -65,18 +66,20 @@ export function prepareScanThreads(portCount: number, threads?: number): void {
   if (count > 1 && portCount >= PARALLEL_MIN_PROBES) prewarmScanThreads(count - 1);
 }
 
-/** Turns one host's outcome bytes into the contract's port list and folded counts. */
+/** Turns one host's outcome bytes (of a TCP or UDP scan) into the contract's port list and folded counts. */
 export function buildPortResults(
   ports: readonly number[],
   outcomes: Uint8Array,
   catalog: ServiceCatalog,
   listAllPorts: boolean,
+  protocol: Protocol = 'tcp',
 ): { ports: PortResult[]; extraPorts: ExtraPorts[] } {
+  const describe = protocol === 'udp' ? describeUdpOutcome : describeOutcome;
   const counts = new Map<number, number>();
   for (const code of outcomes) if (code !== Outcome.pending) counts.set(code, (counts.get(code) ?? 0) + 1);
   const stateCounts = new Map<PortState, number>();
   for (const [code, count] of counts) {
-    const state = describeOutcome(code)![0];
+    const state = describe(code)![0];
     stateCounts.set(state, (stateCounts.get(state) ?? 0) + count);
   }
   // Fold the most common state into a count, as nmap does; open ports are always listed.
@@ -89,7 +92,7 @@ export function buildPortResults(
   const listed: PortResult[] = [];
   const reasons: Partial<Record<PortReason, number>> = {};
   outcomes.forEach((code, i) => {
-    const meaning = describeOutcome(code);
+    const meaning = describe(code);
     if (!meaning) return;
     const [state, reason] = meaning;
     if (state === folded) {
@@ -97,9 +100,9 @@ export function buildPortResults(
       return;
     }
     const port = ports[i]!;
-    const entry = catalog.lookupPort('tcp', port);
+    const entry = catalog.lookupPort(protocol, port);
     listed.push({
-      protocol: 'tcp',
+      protocol,
       port,
       state,
       reason,
@@ -108,7 +111,16 @@ export function buildPortResults(
   });
   listed.sort((a, b) => a.port - b.port);
   const extraPorts: ExtraPorts[] =
-    folded === null ? [] : [{ state: folded, count: stateCounts.get(folded)!, reasons }];
+    folded === null
+      ? []
+      : [
+          {
+            state: folded,
+            count: stateCounts.get(folded)!,
+            reasons,
+            ...(protocol === 'udp' ? { protocol } : {}),
+          },
+        ];
   return { ports: listed, extraPorts };
 }
 
@@ -156,6 +168,25 @@ export async function* scanHosts(
   targets: Iterable<ScanTarget>,
   options: TcpScanOptions,
 ): AsyncIterable<HostResult> {
+  yield* scanProtocol(targets, options, 'tcp');
+}
+
+/**
+ * Scans `ports` on every target over UDP (payloads for known services, empty datagrams elsewhere)
+ * and yields each host's result as it completes; the TCP scan's options, discovery and streaming.
+ */
+export async function* scanUdpHosts(
+  targets: Iterable<ScanTarget>,
+  options: UdpScanOptions,
+): AsyncIterable<HostResult> {
+  yield* scanProtocol(targets, options, 'udp');
+}
+
+async function* scanProtocol(
+  targets: Iterable<ScanTarget>,
+  options: TcpScanOptions,
+  protocol: Protocol,
+): AsyncIterable<HostResult> {
   options.signal?.throwIfAborted();
   // Our own controller, so that a consumer leaving the loop early also stops the probes.
   const controller = new AbortController();
@@ -163,17 +194,21 @@ export async function* scanHosts(
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    yield* scanGroups(targets, options, signal);
+    yield* scanGroups(targets, options, signal, protocol);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     controller.abort(new Error('scan finished'));
   }
 }
 
+/** Options of a UDP scan: those of a TCP scan. */
+export type UdpScanOptions = TcpScanOptions;
+
 async function* scanGroups(
   targets: Iterable<ScanTarget>,
   options: TcpScanOptions,
   signal: AbortSignal,
+  protocol: Protocol,
 ): AsyncIterable<HostResult> {
   const { ports } = options;
   const { preset, ...overrides } = options.timing ?? {};
@@ -203,7 +238,7 @@ async function* scanGroups(
     startedAt: string,
   ): Promise<HostResult> => {
     const built = engine
-      ? buildPortResults(ports, engine.outcomes, await getCatalog(), options.listAllPorts ?? false)
+      ? buildPortResults(ports, engine.outcomes, await getCatalog(), options.listAllPorts ?? false, protocol)
       : { ports: [], extraPorts: [] };
     const result: HostResult = {
       address: target.address,
@@ -258,8 +293,9 @@ async function* scanGroups(
             },
             onProbesDone: progress,
             signal,
+            protocol,
           })
-        : runTcpProbes(hosts[Symbol.iterator](), timing, {
+        : (protocol === 'udp' ? runUdpProbes : runTcpProbes)(hosts[Symbol.iterator](), timing, {
             maxActiveHosts: hosts.length,
             onHostDone,
             onProbesDone: progress,

@@ -4,6 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import { errnoCode } from '../errors.js';
 import type { ParallelWorkerData, WorkerControl, WorkerMessage } from './parallel.js';
 import { runTcpProbes } from './tcp-connect.js';
+import { runUdpProbes } from './udp-engine.js';
 
 const PROGRESS_EVERY_MS = 100;
 
@@ -22,9 +23,11 @@ async function run(data: ParallelWorkerData): Promise<void> {
   let reportedAt = 0;
   post({ type: 'ready' });
   try {
-    await runTcpProbes(data.hosts[Symbol.iterator](), data.timing, {
+    const runProbes = data.protocol === 'udp' ? runUdpProbes : runTcpProbes;
+    await runProbes(data.hosts[Symbol.iterator](), data.timing, {
       signal: controller.signal,
       maxActiveHosts: data.hosts.length,
+      ...(data.ownPorts ? { ownPorts: data.ownPorts } : {}),
       onHostDone({ outcomes: _shared, ...result }) {
         post({ type: 'host', result });
       },

@@ -16,10 +16,9 @@ await Promise.all(
       new Promise<void>((resolve, reject) => {
         const { kind, host, port } = parse(spec);
         if (kind === 'udp' || kind === 'udpsilent') {
-          // ipv6Only on a udp4 socket makes bind() fail with EINVAL.
-          const socket = host.includes(':')
-            ? createSocket({ type: 'udp6', ipv6Only: true })
-            : createSocket({ type: 'udp4' });
+          const v6 = host.includes(':');
+          // IPV6_V6ONLY on a udp4 socket fails bind with EINVAL.
+          const socket = createSocket(v6 ? { type: 'udp6', ipv6Only: true } : { type: 'udp4' });
           if (kind === 'udp')
             socket.on('message', (message, peer) => socket.send(message, peer.port, peer.address));
           socket.once('error', reject);

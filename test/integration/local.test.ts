@@ -20,8 +20,8 @@ const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 async function hold(ns: Netns, args: string[], options: { exe?: string; prefix?: string[] } = {}) {
   const command = [...(options.prefix ?? []), options.exe ?? PYTHON, holder, ...args];
   const child = ns.spawn(command[0]!, command.slice(1));
-  const line = await waitForLine(child, /^ready( \d+)+$/m, 20_000);
-  return line.split(' ').slice(1).map(Number);
+  const line = await waitForLine(child, /^ready( \d+)+\n/m, 20_000);
+  return line.trim().split(' ').slice(1).map(Number);
 }
 
 async function localJson(ns: Netns, args: string[]): Promise<LocalReport> {

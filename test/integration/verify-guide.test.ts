@@ -39,7 +39,7 @@ describe('earshot verify: the guide scene', () => {
             `mount -t tmpfs tmpfs /run && mkdir /run/sshd && exec /usr/sbin/sshd -D -e -f /dev/null -h ${key} -o PidFile=none -o ListenAddress=0.0.0.0 -p 22`,
           ]);
           const forked = ns.spawn('python3', [holder, '--fork', '3', '--name', 'forkd', 'tcp:0.0.0.0:8080']);
-          const ready = await waitForLine(forked, /^ready [\d ]+$/m, 20_000);
+          const ready = await waitForLine(forked, /^ready [\d ]+\n/m, 20_000);
           const forkPids = ready.replace('ready ', '').trim().split(/\s+/).map(Number);
           await waitForTcpListener(ns, 22);
 

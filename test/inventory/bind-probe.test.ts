@@ -124,7 +124,7 @@ describe('probeBoundPorts in namespaces', { skip: skipUnlessRoot }, () => {
   it('ESTABLISHED: the server side of a connection whose listener closed is not "in use", the client side is', async () => {
     await withNetns('bind-est', async (ns) => {
       const child = ns.spawn(process.execPath, ['--import', 'tsx', leftovers, 'established']);
-      const line = await waitForLine(child, /^\{.*\}$/m, 20_000);
+      const line = await waitForLine(child, /^\{.*\}\n/m, 20_000);
       const { serverPort, clientPort } = JSON.parse(line) as { serverPort: number; clientPort: number };
       const established = await ns.execOk('ss', ['-Htan', 'state', 'established']);
       assert.match(established, new RegExp(`127\\.0\\.0\\.1:${serverPort}\\s+127\\.0\\.0\\.1:${clientPort}`));

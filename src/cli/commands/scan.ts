@@ -13,8 +13,10 @@ import {
   renderScanHeader,
   renderScanText,
 } from '../../report/scan-text.js';
-import { defaultTcpPorts, formatPortSpec, parsePortSpec } from '../../scan/ports.js';
-import { prepareScanThreads, scanHosts } from '../../scan/scan-hosts.js';
+import { defaultPorts, formatPortSpec, parsePortSpec } from '../../scan/ports.js';
+import { prepareScanThreads, scanHosts, scanUdpHosts } from '../../scan/scan-hosts.js';
+import { scanSynHosts } from '../../scan/syn-scan.js';
+import type { ScanTarget } from '../../scan/targets.js';
 import { prepareTargets } from '../../scan/targets.js';
 import { parseDurationMs, type TimingOptions, type TimingPreset } from '../../scan/timing.js';
 import { ExitCode } from '../exit-codes.js';
@@ -28,6 +30,7 @@ import {
 } from '../output-files.js';
 import { createProgressLine } from '../progress.js';
 import { VERSION } from '../version.js';
+import { addOsGuess, openRawSession } from './scan-os.js';
 
 interface ScanCliOptions extends OutputFileOptions {
   ports?: string;
@@ -45,6 +48,10 @@ interface ScanCliOptions extends OutputFileOptions {
   output?: string;
   quiet?: boolean;
   threads?: string;
+  sT?: boolean;
+  sU?: boolean;
+  sS?: boolean;
+  osGuess?: boolean;
 }
 
 const integer = (text: string, name: string, min: number, max: number): number => {
@@ -89,10 +96,18 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
       'No targets given: name hosts (earshot scan localhost) or a file (-iL hosts.txt).',
     );
   }
+  const scanUdp = options.sU ?? false;
+  const scanSyn = options.sS ?? false;
+  if (scanSyn && options.sT) {
+    throw new EarshotError('ERR_OPTION', 'Choose one TCP scan: -sS (raw SYN) or -sT (connect), not both.');
+  }
+  const scanTcp = (options.sT ?? false) || scanSyn || !scanUdp;
+  const raw = openRawSession({ syn: scanSyn, osGuess: options.osGuess ?? false });
   // The default port set needs the catalog now; otherwise the scan loads it when the first host is done.
   const catalog = options.ports === undefined ? await loadServiceCatalog() : undefined;
-  const ports = catalog ? defaultTcpPorts(catalog) : parsePortSpec(options.ports ?? '');
-  prepareScanThreads(ports.length, threads);
+  const ports = catalog ? defaultPorts(catalog, 'tcp') : parsePortSpec(options.ports ?? '');
+  const udpPorts = catalog ? defaultPorts(catalog, 'udp') : ports;
+  prepareScanThreads(Math.max(scanTcp ? ports.length : 0, scanUdp ? udpPorts.length : 0), threads);
   const split = (list?: string) =>
     list
       ? list
@@ -145,14 +160,24 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
     progress.clear();
     if (!readerGone) process.stdout.write(text);
   };
+  // The headers (text and XML) carry scaninfo, so it is known before the first host is written.
+  if (scanTcp) {
+    report.scanInfo.push({
+      type: scanSyn ? 'syn' : 'connect',
+      protocol: 'tcp',
+      portCount: ports.length,
+      portSpec: formatPortSpec(ports),
+    });
+  }
+  if (scanUdp) {
+    report.scanInfo.push({
+      type: 'udp',
+      protocol: 'udp',
+      portCount: udpPorts.length,
+      portSpec: formatPortSpec(udpPorts),
+    });
+  }
   if (streamText) print(renderScanHeader(report));
-  // The XML header carries scaninfo, so it is known before the first host is written.
-  report.scanInfo.push({
-    type: 'connect',
-    protocol: 'tcp',
-    portCount: ports.length,
-    portSpec: formatPortSpec(ports),
-  });
   // -oX FILE grows host by host, so an interrupted or killed scan keeps what finished.
   let xml: ScanXmlStream | undefined;
   if (files.xml !== undefined && files.xml !== '-') {
@@ -167,19 +192,53 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
     if (streamText) print(renderHostText(host, textOptions));
     await xml?.host(host);
   };
+  const common = {
+    timing,
+    ...(catalog ? { catalog } : {}),
+    listAllPorts: options.allPorts ?? false,
+    signal: controller.signal,
+    targetCount: Number(targets.count),
+    onProgress: (state: { done: number; total: number }) => progress.update(state),
+    ...(threads !== undefined ? { threads } : {}),
+  };
+  const tcpOptions = { ...common, ports, skipDiscovery: options.Pn ?? false };
+  const scanTcpHosts = (list: Iterable<ScanTarget>) =>
+    scanSyn && raw?.raw
+      ? scanSynHosts(list, {
+          ...tcpOptions,
+          raw: raw.raw,
+          onProbeResult: (address, result) => raw.synResults.set(address, result),
+        })
+      : scanHosts(list, tcpOptions);
+  const complete = async (host: HostResult) => {
+    if (raw && options.osGuess) await addOsGuess(host, raw, scanTcp ? ports : [], controller.signal);
+    record(host);
+  };
   try {
-    for await (const host of scanHosts(targets, {
-      ports,
-      timing,
-      ...(catalog ? { catalog } : {}),
-      skipDiscovery: options.Pn ?? false,
-      listAllPorts: options.allPorts ?? false,
-      signal: controller.signal,
-      targetCount: Number(targets.count),
-      onProgress: (state) => progress.update(state),
-      ...(threads !== undefined ? { threads } : {}),
-    })) {
-      await record(host);
+    if (!scanUdp) {
+      for await (const host of scanTcpHosts(targets)) await complete(host);
+    } else {
+      // With a TCP scan too, the TCP pass decides which hosts are up and the UDP pass completes them.
+      const tcpHosts = new Map<string, HostResult>();
+      let udpTargets: Iterable<ScanTarget> = targets;
+      if (scanTcp) {
+        for await (const host of scanTcpHosts(targets)) {
+          if (host.status === 'up') tcpHosts.set(host.address, host);
+          else record(host);
+        }
+        udpTargets = [...tcpHosts.values()].map(({ address, family, hostnames }) => ({
+          address,
+          family,
+          hostnames,
+        }));
+      }
+      for await (const host of scanUdpHosts(udpTargets, {
+        ...common,
+        ports: udpPorts,
+        skipDiscovery: scanTcp || (options.Pn ?? false),
+      })) {
+        await complete(mergeHostResults(tcpHosts.get(host.address), host));
+      }
     }
   } catch (error) {
     if (!controller.signal.aborted) {
@@ -190,6 +249,7 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
   } finally {
     process.off('SIGINT', onSigint);
     progress.clear();
+    raw?.close();
   }
   const endedAt = new Date();
   report.stats.endedAt = endedAt.toISOString();
@@ -227,10 +287,25 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
   if (report.stats.interrupted && !readerGone) process.exitCode = ExitCode.interrupted;
 }
 
+/** One host's TCP and UDP results as one (the TCP pass's status, both port lists). */
+function mergeHostResults(tcp: HostResult | undefined, udp: HostResult): HostResult {
+  if (!tcp) return udp;
+  const merged: HostResult = {
+    ...tcp,
+    ports: [...tcp.ports, ...udp.ports],
+    extraPorts: [...tcp.extraPorts, ...udp.extraPorts],
+    endedAt: udp.endedAt,
+  };
+  if (udp.timedOut) merged.timedOut = true;
+  return merged;
+}
+
 /** Builds the `scan` command. */
 export function scanCommand(): Command {
   const command = new Command('scan')
-    .description('find which TCP ports answer on one or more hosts (a TCP connect scan, like nmap -sT)')
+    .description(
+      'find which TCP and UDP ports answer on one or more hosts (nmap -sT by default; -sU, -sS, -O)',
+    )
     .argument(
       '[targets...]',
       'addresses, names, CIDR blocks (10.0.0.0/24, fd00::/120) or ranges (10.0.0-3.1-254)',
@@ -243,6 +318,10 @@ export function scanCommand(): Command {
     .option('--exclude <list>', 'comma-separated targets to leave out')
     .option('--exclude-file <file>', 'leave out the targets listed in FILE')
     .option('--Pn', 'skip host discovery: treat every host as up (also -Pn)')
+    .option('--sT', 'TCP connect scan (the default; also -sT)')
+    .option('--sU', 'UDP scan (also -sU); with -sT or -sS both, in one report')
+    .option('--sS', 'SYN scan over raw sockets (also -sS; root and the raw-socket package)')
+    .option('-O, --os-guess', 'guess the operating system: SYN-ACK/RST evidence (raw sockets) and banners')
     .addOption(new Option('-T <0-5>', 'timing template: 0 paranoid … 3 normal (default) … 5 insane'))
     .option('--max-rate <n>', 'start at most N probes per second')
     .option('--max-retries <n>', 'retry a silent port at most N times')
@@ -265,8 +344,14 @@ up); down hosts are reported, not scanned; -Pn skips that. Results print host by
 finish. On a terminal a progress line shows on stderr; Ctrl-C stops, prints what finished, and
 exits 130. Bad targets, ports or options exit 64 before any packet is sent.
 
+UDP (-sU): a reply is open (udp-response), ICMP port-unreachable closed (port-unreach), silence
+after the retries open|filtered (no-response); known services get a protocol payload. -sS and -O
+need root and the optional raw-socket package; -O says when it lacks them.
+
 Examples:
   earshot scan localhost                   the guide's nmap -sT localhost
+  earshot scan -sU -sT -p 53,111 10.0.0.5  UDP and TCP in one report
+  earshot scan -O 10.0.0.5                 ports, then an OS guess with its evidence
   earshot scan -p- 127.0.0.1 ::1           every port, both loopbacks
   earshot scan -p 22,80,443 10.0.0.0/24    three ports on a /24
   earshot scan -Pn -T4 --reason 10.0.0.5   skip discovery, faster timing, say why

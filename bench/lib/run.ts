@@ -1,0 +1,92 @@
+// Shared by the benchmarks: timed runs of a tool (wall and CPU), medians, nmap's grepable output,
+// and re-running a benchmark inside a network namespace of its own so it never touches this
+// machine's loopback.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A tool under test: how to run it and how to read the ports it found. */
+export interface Tool {
+  name: string;
+  command: string[];
+  openPorts(stdout: string): number[];
+}
+
+/** Open TCP ports in nmap's -oG output. */
+export const grepableOpen = (stdout: string) =>
+  [...stdout.matchAll(/(\d+)\/open\/tcp/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
+
+// GNU time reports the CPU the whole process used (all threads, user + system).
+const TIME = '/usr/bin/time';
+const hasTime = existsSync(TIME);
+
+/** Runs a command, timing its wall clock and (with GNU time) its CPU. */
+export function runTimed(
+  command: string[],
+): Promise<{ ms: number; cpuMs: number; stdout: string; code: number }> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const argv = hasTime ? [TIME, '-f', 'BENCH-CPU %U %S', ...command] : command;
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const cpu = /BENCH-CPU ([\d.]+) ([\d.]+)/.exec(stderr);
+      const cpuMs = cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : Number.NaN;
+      const other = stderr.replace(/.*BENCH-CPU.*\n?/, '');
+      if (other) process.stderr.write(other);
+      resolve({ ms, cpuMs, stdout, code: code ?? 1 });
+    });
+  });
+}
+
+/** The median of `values`. */
+export const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/**
+ * Runs `main` inside a fresh network namespace (re-running the benchmark file under unshare --net
+ * as root); prints why it skips otherwise.
+ */
+export async function runInOwnNetns(moduleUrl: string, main: () => Promise<void>): Promise<void> {
+  const self = fileURLToPath(moduleUrl);
+  // The marker says we are already inside the private namespace this script made for itself.
+  if (process.env.EARSHOT_BENCH_NETNS === '1') {
+    await main();
+  } else if (process.getuid?.() !== 0) {
+    console.error(`${self}: needs root (it runs in a network namespace of its own); skipped.`);
+  } else {
+    const result = spawnSync(
+      'unshare',
+      [
+        '--net',
+        '--',
+        'sh',
+        '-c',
+        'ip link set lo up && exec "$@"',
+        'sh',
+        process.execPath,
+        '--import',
+        'tsx',
+        self,
+      ],
+      { stdio: 'inherit', env: { ...process.env, EARSHOT_BENCH_NETNS: '1' }, cwd: root },
+    );
+    process.exitCode = result.status ?? 1;
+  }
+}
