@@ -43,7 +43,8 @@ export function stateAt(host: HostResult, protocol: Protocol, port: number): Net
     (result) => result.protocol === protocol && result.port === port,
   );
   if (listed) return { address: host.address, state: listed.state, reason: listed.reason };
-  const rest = host.extraPorts[0];
+  // Extra ports without a protocol come from a TCP scan (the field was added with UDP).
+  const rest = host.extraPorts.find((extra) => (extra.protocol ?? 'tcp') === protocol);
   if (!rest) return null;
   const reason = (Object.keys(rest.reasons)[0] ?? 'conn-refused') as NetworkObservation['reason'];
   return { address: host.address, state: rest.state as PortState, reason };
@@ -78,6 +79,11 @@ export function joinWitnesses(
     if (host.status !== 'up') continue;
     const destination = canonicalAddress(host.address);
     for (const [protocol, probed] of Object.entries(scannedPorts) as [Protocol, readonly number[]][]) {
+      // A host result speaks for the protocols it holds results of (TCP and UDP may come apart).
+      const holds =
+        host.ports.some((result) => result.protocol === protocol) ||
+        host.extraPorts.some((extra) => (extra.protocol ?? 'tcp') === protocol);
+      if (!holds) continue;
       const ports = new Set<number>();
       for (const result of host.ports) if (result.protocol === protocol) ports.add(result.port);
       // A listener on a port the scan never probed has no network observation, not "closed".

@@ -131,7 +131,11 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     const rpc = rpcAt(row.protocol, row.port);
     const service = serviceFor(input.catalog, row);
     const ownerStatus = mergedOwnerStatus(row);
-    const reachable = row.network.some((observation) => observation.state === 'open');
+    // A silent UDP service is open|filtered: not refused, so something received the datagram.
+    const reachable = row.network.some(
+      (observation) =>
+        observation.state === 'open' || (row.protocol === 'udp' && observation.state === 'open|filtered'),
+    );
     const scanned = input.hosts.length > 0 && wasScanned(input.scannedPorts, row.protocol, row.port);
     const port: VerifyPort = {
       protocol: row.protocol,
