@@ -13,6 +13,7 @@ import {
 } from '../../report/scan-text.js';
 import { defaultTcpPorts, formatPortSpec, parsePortSpec } from '../../scan/ports.js';
 import { prepareScanThreads, scanHosts } from '../../scan/scan-hosts.js';
+import { addServiceDetection, type ServiceDetectOptions } from '../../scan/service-detect.js';
 import { prepareTargets } from '../../scan/targets.js';
 import { parseDurationMs, type TimingOptions, type TimingPreset } from '../../scan/timing.js';
 import { ExitCode } from '../exit-codes.js';
@@ -35,6 +36,9 @@ interface ScanCliOptions {
   output?: string;
   quiet?: boolean;
   threads?: string;
+  sV?: boolean;
+  versionIntensity?: string;
+  versionTimeout?: string;
 }
 
 const integer = (text: string, name: string, min: number, max: number): number => {
@@ -68,8 +72,19 @@ function timingFrom(options: ScanCliOptions): Partial<TimingOptions> & { preset?
   return timing;
 }
 
+function serviceDetectFrom(options: ScanCliOptions): ServiceDetectOptions | undefined {
+  if (!options.sV) return undefined;
+  const detect: ServiceDetectOptions = {};
+  if (options.versionIntensity !== undefined)
+    detect.intensity = integer(options.versionIntensity, '--version-intensity', 0, 9);
+  if (options.versionTimeout !== undefined)
+    detect.portTimeoutMs = parseDurationMs(options.versionTimeout, '--version-timeout');
+  return detect;
+}
+
 async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<void> {
   const timing = timingFrom(options);
+  const detect = serviceDetectFrom(options);
   const threads = options.threads === undefined ? undefined : integer(options.threads, '--threads', 1, 64);
   if (targetArgs.length === 0 && options.iL === undefined) {
     throw new EarshotError(
@@ -125,7 +140,7 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
   };
   process.stdout.on('error', onStdoutError);
   const color = Boolean(process.stdout.isTTY) && !options.json;
-  const textOptions = { color, showReason: options.reason ?? false };
+  const textOptions = { color, showReason: options.reason ?? false, showVersion: detect !== undefined };
   const streamText = !options.json;
   const progress = createProgressLine(process.stderr, Boolean(process.stderr.isTTY) && !options.quiet);
   const print = (text: string) => {
@@ -153,6 +168,7 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
       onProgress: (state) => progress.update(state),
       ...(threads !== undefined ? { threads } : {}),
     })) {
+      if (detect) await addServiceDetection(host, { ...detect, signal: controller.signal });
       record(host);
     }
   } catch (error) {
@@ -177,7 +193,7 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
   if (options.output !== undefined) {
     const text = options.json
       ? renderScanJson(report)
-      : renderScanText(report, { showReason: textOptions.showReason });
+      : renderScanText(report, { showReason: textOptions.showReason, showVersion: textOptions.showVersion });
     try {
       await writeFile(options.output, text);
     } catch (error) {
@@ -200,6 +216,7 @@ export function normaliseScanArgs(argv: readonly string[]): string[] {
   return argv.flatMap((arg) => {
     if (arg === '-iL') return ['--iL'];
     if (arg === '-Pn') return ['--Pn'];
+    if (arg === '-sV') return ['--sV'];
     if (arg === '-p-') return ['-p', '1-65535'];
     return [arg];
   });
@@ -225,6 +242,9 @@ export function scanCommand(): Command {
     .option('--max-rate <n>', 'start at most N probes per second')
     .option('--max-retries <n>', 'retry a silent port at most N times')
     .option('--host-timeout <duration>', 'give up on a host after DURATION (500ms, 30s, 5m)')
+    .option('--sV', 'name the service and version behind each open port by probing it (also -sV)')
+    .option('--version-intensity <0-9>', 'with -sV: 0-1 only the probes for the port number, 7 (default) all')
+    .option('--version-timeout <duration>', 'with -sV: give up on one port after DURATION (default 10s)')
     .option('--reason', 'show why each port got its state (syn-ack, conn-refused, no-response, ...)')
     .option('--json', 'print one JSON document instead of text (README: "earshot scan --json")')
     .option('--all-ports', 'list every port, none folded into "Not shown"')
@@ -248,6 +268,7 @@ Examples:
   earshot scan -p- 127.0.0.1 ::1           every port, both loopbacks
   earshot scan -p 22,80,443 10.0.0.0/24    three ports on a /24
   earshot scan -Pn -T4 --reason 10.0.0.5   skip discovery, faster timing, say why
+  earshot scan -sV -p 22,80,443 10.0.0.5   which software answers, and its version
   earshot scan --json -o scan.json -iL hosts.txt`,
     )
     .action(runScan);
