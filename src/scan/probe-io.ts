@@ -2,7 +2,7 @@
 // limit, send at most one request, and read a reply capped in bytes and time. A peer that floods,
 // trickles or stays silent ends the read; it never holds it.
 import { connect as connectTcp, type Socket } from 'node:net';
-import { connect as connectTls, type TLSSocket } from 'node:tls';
+import { connect as connectTls, TLSSocket } from 'node:tls';
 import { ALPN_OFFER } from './probes/tls.js';
 
 /** How long and how much to read. */
@@ -32,8 +32,9 @@ function settle<T extends Socket>(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<ProbeConnection | null> {
+  // A TLS socket cannot be reset (its handle is not a plain TCP handle); it is destroyed instead.
   const close = () => {
-    if (typeof socket.resetAndDestroy === 'function' && !socket.destroyed && socket.readyState === 'open') {
+    if (!(socket instanceof TLSSocket) && !socket.destroyed && socket.readyState === 'open') {
       socket.resetAndDestroy();
     } else socket.destroy();
   };
@@ -87,6 +88,14 @@ export function tlsConnector(
     );
 }
 
+function isComplete(limits: ReadLimits, reply: Buffer): boolean {
+  try {
+    return limits.complete?.(reply) ?? false;
+  } catch {
+    return false;
+  }
+}
+
 /** Reads what the peer sends until complete, closed, quiet, capped or timed out. Never rejects. */
 export function readReply(socket: Socket, limits: ReadLimits): Promise<Buffer> {
   return new Promise((resolve) => {
@@ -108,7 +117,7 @@ export function readReply(socket: Socket, limits: ReadLimits): Promise<Buffer> {
       const take = Math.min(chunk.length, limits.maxBytes - size);
       chunks.push(take === chunk.length ? chunk : chunk.subarray(0, take));
       size += take;
-      if (size >= limits.maxBytes || limits.complete?.(Buffer.concat(chunks, size))) return finish();
+      if (size >= limits.maxBytes || isComplete(limits, Buffer.concat(chunks, size))) return finish();
       clearTimeout(quietTimer);
       quietTimer = setTimeout(finish, limits.quietMs);
     };

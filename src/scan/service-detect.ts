@@ -62,9 +62,18 @@ export function orderProbes(
   return [...likely, ...probes.filter((probe) => !probe.ports.includes(port))];
 }
 
+// A match rule that throws on odd bytes is a bug in that rule, not a reason to stop the scan.
+function safeMatch(probe: ServiceProbe, reply: Buffer, context: ProbeContext): ProbeMatch | null {
+  try {
+    return reply.length > 0 ? probe.match(reply, context) : null;
+  } catch {
+    return null;
+  }
+}
+
 function matchAny(probes: readonly ServiceProbe[], reply: Buffer, context: ProbeContext): ProbeMatch | null {
   for (const probe of probes) {
-    const match = probe.match(reply, context);
+    const match = safeMatch(probe, reply, context);
     if (match) return match;
   }
   return null;
@@ -124,7 +133,7 @@ class PortDetector {
       if (!limits) return null;
       const reply = await exchange(connector, probe.request(this.context), limits);
       if (reply === null) return null;
-      const match = probe.match(reply, this.context) ?? matchAny(this.bannerProbes, reply, this.context);
+      const match = safeMatch(probe, reply, this.context) ?? matchAny(this.bannerProbes, reply, this.context);
       if (match) return match;
       if (
         connector === this.plain &&

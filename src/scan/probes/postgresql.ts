@@ -1,7 +1,7 @@
 // PostgreSQL: a v3 StartupMessage (postgresql.org/docs/current/protocol-message-formats.html). The
-// server answers with an authentication request or an ErrorResponse; it names its version only
-// after a successful login (ParameterStatus server_version), which earshot never attempts.
-import { compactMatch, type ServiceProbe } from './types.js';
+// server answers with an authentication request or an ErrorResponse; it names its version
+// (ParameterStatus server_version) only when it lets the user in without a password.
+import { compactMatch, osHintsIn, type ServiceProbe } from './types.js';
 
 const AUTH_METHODS: Record<number, string> = {
   0: 'trust',
@@ -33,39 +33,69 @@ function errorFields(body: Buffer): Map<string, string> {
   return fields;
 }
 
-/** StartupMessage for user "earshot"; reads the first message of the answer. */
+/** Backend messages in `reply` (type letter and body), as far as they are whole. */
+function messages(reply: Buffer): { type: string; body: Buffer }[] | null {
+  const out: { type: string; body: Buffer }[] = [];
+  let at = 0;
+  while (at + 5 <= reply.length && out.length < 64) {
+    const length = reply.readUInt32BE(at + 1);
+    if (length < 4 || length > 65536) return null;
+    if (at + 1 + length > reply.length) break;
+    out.push({ type: String.fromCharCode(reply[at]!), body: reply.subarray(at + 5, at + 1 + length) });
+    at += 1 + length;
+  }
+  return out;
+}
+
+/** Ends the read at an error, ReadyForQuery, or an authentication request that needs a password. */
+function isWhole(reply: Buffer): boolean {
+  const list = messages(reply);
+  if (!list) return true;
+  return list.some(
+    (m) =>
+      m.type === 'E' ||
+      m.type === 'Z' ||
+      (m.type === 'R' && m.body.length >= 4 && m.body.readUInt32BE(0) !== 0),
+  );
+}
+
+/** StartupMessage for user "earshot"; a server with trust authentication also names its version. */
 export const postgresqlProbe: ServiceProbe = {
   id: 'postgresql',
   ports: [5432, 5433],
   request: startupMessage,
-  complete: (reply) => reply.length >= 5 && reply.length >= 1 + reply.readUInt32BE(1),
+  complete: isWhole,
   match(reply) {
-    if (reply.length < 9) return null;
-    const type = String.fromCharCode(reply[0]!);
-    const length = reply.readUInt32BE(1);
-    if (length < 8 || length > 65536 || reply.length < 1 + length) return null;
-    const body = reply.subarray(5, 1 + length);
-    if (type === 'R') {
-      const method = body.readUInt32BE(0);
-      if (!(method in AUTH_METHODS)) return null;
-      const sasl = method === 10 ? body.toString('latin1', 4).split('\0').filter(Boolean).join(',') : '';
-      return compactMatch({
-        name: 'postgresql',
-        product: 'PostgreSQL DB',
-        extraInfo: `auth ${sasl || AUTH_METHODS[method]}`,
-        confidence: 10,
-      });
+    const list = messages(reply);
+    const first = list?.[0];
+    if (!list || !first || !(first.type === 'R' || first.type === 'E')) return null;
+    let auth: string | undefined;
+    let error: string | undefined;
+    let version: string | undefined;
+    for (const { type, body } of list) {
+      if (type === 'R' && body.length >= 4) {
+        const method = body.readUInt32BE(0);
+        if (!(method in AUTH_METHODS)) return null;
+        const sasl = method === 10 ? body.toString('latin1', 4).split('\0').filter(Boolean).join(',') : '';
+        auth ??= sasl || AUTH_METHODS[method];
+      } else if (type === 'E') {
+        const fields = errorFields(body);
+        if (!fields.has('S') || !/^[0-9A-Z]{5}$/.test(fields.get('C') ?? '')) return null;
+        error = fields.get('M')?.slice(0, 120);
+      } else if (type === 'S') {
+        const [key, value] = body.toString('utf8').split('\0');
+        // "15.14 (Debian 15.14-0+deb12u1)": the version, then the build.
+        if (key === 'server_version' && value) version = value;
+      }
     }
-    if (type === 'E') {
-      const fields = errorFields(body);
-      if (!fields.has('S') || !fields.has('C') || !/^[0-9A-Z]{5}$/.test(fields.get('C')!)) return null;
-      return compactMatch({
-        name: 'postgresql',
-        product: 'PostgreSQL DB',
-        extraInfo: fields.get('M')?.slice(0, 120) ?? '',
-        confidence: 10,
-      });
-    }
-    return null;
+    const build = version ? /\((.*)\)/.exec(version)?.[1] : undefined;
+    return compactMatch({
+      name: 'postgresql',
+      product: 'PostgreSQL DB',
+      ...(version ? { version: version.split(' ')[0]! } : {}),
+      extraInfo: [auth ? `auth ${auth}` : '', build ?? '', error ?? ''].filter(Boolean).join('; '),
+      osHints: osHintsIn(build ?? ''),
+      confidence: 10,
+    });
   },
 };

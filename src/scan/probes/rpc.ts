@@ -8,7 +8,7 @@ const XID = 0x65617273;
 
 function nullCall(): Buffer {
   const call = Buffer.alloc(44);
-  call.writeUInt32BE(0x80000000 | 40, 0); // last fragment, 40 bytes
+  call.writeUInt32BE((0x80000000 | 40) >>> 0, 0); // last fragment, 40 bytes
   call.writeUInt32BE(XID, 4);
   call.writeUInt32BE(0, 8); // CALL
   call.writeUInt32BE(2, 12); // RPC version 2
