@@ -11,7 +11,9 @@ export const sshProbe: ServiceProbe = {
     const m = line ? /^SSH-(\d+\.\d+)-(\S+)(?: (.*))?$/.exec(line) : null;
     if (!m) return null;
     const [, protocol, software, comments] = m as unknown as [string, string, string, string | undefined];
-    const known = /^(OpenSSH|dropbear|libssh|Cisco|ROSSSH)[_-]?(.*)$/i.exec(software);
+    // RFC 4253 spells it "softwareversion"; most servers join the two with "_".
+    const known =
+      /^(OpenSSH|dropbear|libssh|Cisco|ROSSSH)[_-]?(.*)$/i.exec(software) ?? /^([^_]+)_(.+)$/.exec(software);
     const product = known ? (known[1] === 'dropbear' ? 'Dropbear sshd' : known[1]) : software;
     const extra = [comments?.replace(/^(\w+)-/, '$1 '), `protocol ${protocol}`].filter(Boolean).join('; ');
     return compactMatch({
