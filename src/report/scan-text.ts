@@ -97,7 +97,7 @@ const serviceLabel = (service: Service): string =>
 
 /** nmap's VERSION text: product, version, then extra information in parentheses. */
 export function versionText(service: Service | null): string {
-  if (!service || service.source !== 'probed') return '';
+  if (service?.source !== 'probed') return '';
   const extra = service.extraInfo ? `(${service.extraInfo})` : '';
   return [service.product, service.version, extra].filter(Boolean).join(' ');
 }

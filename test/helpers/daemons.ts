@@ -154,9 +154,12 @@ export function upstreamVersion(debianVersion: string): string {
   return debianVersion.replace(/^\d+:/, '').replace(/-[^-]*$/, '');
 }
 
+// dpkg-query's own format syntax, not a template.
+const DPKG_VERSION_FORMAT = '$' + '{Version}';
+
 /** The installed upstream version of a package, or null when it is not installed. */
 export async function installedVersion(pkg: string): Promise<string | null> {
-  const result = await run('dpkg-query', ['-W', '-f', '${Version}', pkg]);
+  const result = await run('dpkg-query', ['-W', '-f', DPKG_VERSION_FORMAT, pkg]);
   return result.code === 0 && result.stdout ? upstreamVersion(result.stdout) : null;
 }
 

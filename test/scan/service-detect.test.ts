@@ -175,7 +175,9 @@ describe('detectServices with hostile peers', () => {
         servers.map((s) => s.port),
         { ...fast, concurrency: 4 },
       );
-      servers.forEach((server, i) => assert.equal(found.services.get(server.port)?.version, `9.${i}`));
+      for (const [i, server] of servers.entries()) {
+        assert.equal(found.services.get(server.port)?.version, `9.${i}`);
+      }
     } finally {
       await Promise.all(servers.map((s) => s.close()));
     }
