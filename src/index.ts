@@ -31,11 +31,21 @@ export {
   renderScanHeader,
   renderScanText,
   type ScanTextOptions,
+  versionText,
 } from './report/scan-text.js';
 export { escapeForTerminal } from './report/terminal-escape.js';
 export { DISCOVERY_PORTS, type DiscoveryResult, discoverHosts } from './scan/discovery.js';
 export { defaultTcpPorts, formatPortSpec, parsePortSpec } from './scan/ports.js';
+export { SERVICE_PROBES } from './scan/probes/index.js';
+export type { ProbeContext, ProbeMatch, ServiceProbe } from './scan/probes/types.js';
 export { buildPortResults, prepareScanThreads, scanHosts, type TcpScanOptions } from './scan/scan-hosts.js';
+export {
+  addServiceDetection,
+  detectServices,
+  orderProbes,
+  type ServiceDetection,
+  type ServiceDetectOptions,
+} from './scan/service-detect.js';
 export {
   type PreparedTargets,
   type PrepareTargetsOptions,
