@@ -7,7 +7,7 @@ packages=(
   nmap ndiff iproute2 iptables libxml2-utils procps util-linux psmisc
   build-essential python3
   rpcbind nis openssh-server nginx-light conntrack
-  redis-server memcached postgresql exim4-daemon-light dnsmasq-base openssl
+  redis-server memcached postgresql exim4-daemon-light dnsmasq-base openssl nfs-common
 )
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

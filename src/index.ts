@@ -35,6 +35,7 @@ export {
 } from './report/scan-text.js';
 export { escapeForTerminal } from './report/terminal-escape.js';
 export { DISCOVERY_PORTS, type DiscoveryResult, discoverHosts } from './scan/discovery.js';
+export { orderProbes } from './scan/port-detector.js';
 export { defaultTcpPorts, formatPortSpec, parsePortSpec } from './scan/ports.js';
 export { SERVICE_PROBES } from './scan/probes/index.js';
 export type { ProbeContext, ProbeMatch, ServiceProbe } from './scan/probes/types.js';
@@ -42,7 +43,6 @@ export { buildPortResults, prepareScanThreads, scanHosts, type TcpScanOptions } 
 export {
   addServiceDetection,
   detectServices,
-  orderProbes,
   type ServiceDetection,
   type ServiceDetectOptions,
 } from './scan/service-detect.js';

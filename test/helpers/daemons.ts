@@ -15,7 +15,7 @@ export interface DaemonSpec {
   /** Debian package whose upstream version the detected version must equal (absent: not observable). */
   versionPackage?: string;
   name: string;
-  product: string;
+  product?: string;
   /** A fixed expected version, when it is not the package's (rpcbind's RPC versions). */
   version?: string;
   tunnel?: 'ssl';
@@ -147,6 +147,20 @@ export const DAEMONS: DaemonSpec[] = [
     version: '2-4',
     script: () => `${privateRun}exec /usr/sbin/rpcbind -f -w`,
   },
+  {
+    // An RPC server other than the portmapper: -sV names it through the portmapper's DUMP.
+    label: 'statd',
+    port: 32765,
+    name: 'status',
+    version: '1',
+    prepare: async (dir) => {
+      await mkdir(join(dir, 'sm'), { recursive: true });
+      await mkdir(join(dir, 'sm.bak'), { recursive: true });
+    },
+    // rpcbind must be up first: statd registers with it once, at start.
+    script: (dir) =>
+      `${privateRun}sleep 1 && exec /sbin/rpc.statd -F --no-notify -p 32765 -o 32766 -P ${dir}`,
+  },
 ];
 
 /** The upstream part of a Debian package version: `1:9.2p1-2+deb12u3` → `9.2p1`. */
@@ -174,6 +188,7 @@ export async function availableDaemons(): Promise<DaemonSpec[]> {
     exim: '/usr/sbin/exim4',
     dnsmasq: '/usr/sbin/dnsmasq',
     rpcbind: '/usr/sbin/rpcbind',
+    statd: '/sbin/rpc.statd',
   };
   const present = await Promise.all(
     DAEMONS.map(async (daemon) => (await run('test', ['-x', needed[daemon.label]!])).code === 0),

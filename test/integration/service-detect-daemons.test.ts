@@ -75,6 +75,7 @@ describe('earshot scan -sV against Debian daemons', { skip: skipUnlessRoot }, ()
       assert.equal(service.source, 'probed', `${daemon.label} probed`);
       assert.equal(service.name, daemon.name, `${daemon.label} name`);
       assert.equal(service.product, daemon.product, `${daemon.label} product`);
+      if (daemon.label === 'statd') assert.equal(service.extraInfo, 'RPC #100024');
       const expected =
         daemon.version ?? (daemon.versionPackage ? await installedVersion(daemon.versionPackage) : undefined);
       if (expected) assert.equal(service.version, expected, `${daemon.label} version`);

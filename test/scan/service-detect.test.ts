@@ -7,9 +7,10 @@ import { describe, it } from 'node:test';
 import { isEarshotError } from '../../src/errors.js';
 import type { HostResult } from '../../src/model.js';
 import { renderHostText } from '../../src/report/scan-text.js';
+import { orderProbes } from '../../src/scan/port-detector.js';
 import { readReply } from '../../src/scan/probe-io.js';
 import { SERVICE_PROBES } from '../../src/scan/probes/index.js';
-import { detectServices, orderProbes } from '../../src/scan/service-detect.js';
+import { detectServices } from '../../src/scan/service-detect.js';
 import { runEarshot } from '../helpers/cli.js';
 
 /** A loopback server on port 0 that runs `onConnection` per client; closed with everything it holds. */
