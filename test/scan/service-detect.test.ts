@@ -189,6 +189,9 @@ describe('detectServices with hostile peers', () => {
       detectServices({ address: '127.0.0.1' }, [1], { intensity: 12 }),
       (error) => isEarshotError(error, 'ERR_OPTION') && /intensity "12"/.test(error.message),
     );
+    const help = await runEarshot(['scan', '--help']);
+    for (const option of ['--sV', '--version-intensity', '--version-timeout'])
+      assert.ok(help.stdout.includes(option));
     const cli = await runEarshot(['scan', '-sV', '--version-intensity', 'x', '127.0.0.1']);
     assert.equal(cli.code, 64);
     assert.match(cli.stderr, /--version-intensity "x"/);

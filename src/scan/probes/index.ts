@@ -25,8 +25,10 @@ export const SERVICE_PROBES: readonly ServiceProbe[] = [
   httpProbe,
   redisProbe,
   memcachedProbe,
+  // RPC servers drop malformed records at once but wait out a partial one, which is what the
+  // PostgreSQL and DNS requests look like to them: ask RPC before those.
+  rpcProbe,
   postgresqlProbe,
   dnsProbe,
-  rpcProbe,
   x11Probe,
 ];
