@@ -43,6 +43,28 @@ http { access_log off; ${temp}
 // setpriv execs (runuser would fork), so the PID we hold is the daemon's own.
 const asPostgres = 'setpriv --reuid=postgres --regid=postgres --init-groups';
 
+/** Writes key.pem and cert.pem (self-signed, P-256, two days) into `dir` with openssl. */
+export async function makeSelfSignedCert(dir: string, subject: string): Promise<void> {
+  const out = (name: string) => join(dir, name);
+  await runOk('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    out('key.pem'),
+    '-out',
+    out('cert.pem'),
+    '-days',
+    '2',
+    '-subj',
+    subject,
+  ]);
+}
+
 const privateRun = 'mount -t tmpfs tmpfs /run && ';
 
 /** The daemon set of the issue: ssh, http, https, redis, memcached, postgresql, smtp, dns, rpcbind. */
@@ -66,23 +88,7 @@ export const DAEMONS: DaemonSpec[] = [
       await mkdir(join(dir, 'www'), { recursive: true });
       await writeFile(join(dir, 'www', 'index.html'), NGINX_PAGE);
       await writeFile(join(dir, 'nginx.conf'), nginxConf(dir));
-      await runOk('openssl', [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '2',
-        '-subj',
-        '/CN=earshot.test/O=earshot',
-      ]);
+      await makeSelfSignedCert(dir, '/CN=earshot.test/O=earshot');
     },
     script: (dir) => `exec /usr/sbin/nginx -c ${dir}/nginx.conf -p ${dir}`,
   },

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { detectServices } from '../../src/scan/service-detect.js';
-import { runOk } from '../helpers/netns.js';
+import { makeSelfSignedCert } from '../helpers/daemons.js';
 
 const fast = { portTimeoutMs: 6000, probeTimeoutMs: 800, bannerWaitMs: 300 };
 
@@ -19,23 +19,7 @@ describe('detectServices over TLS', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'earshot-tls-'));
-    await runOk('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=tls.earshot.test/O=earshot tests',
-    ]);
+    await makeSelfSignedCert(dir, '/CN=tls.earshot.test/O=earshot tests');
     key = await readFile(join(dir, 'key.pem'));
     cert = await readFile(join(dir, 'cert.pem'));
   });
