@@ -8,6 +8,7 @@ packages=(
   build-essential python3
   rpcbind nis openssh-server nginx-light conntrack
   chromium
+  redis-server memcached postgresql exim4-daemon-light dnsmasq-base openssl nfs-common
 )
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

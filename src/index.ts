@@ -103,6 +103,7 @@ export {
   renderScanHeader,
   renderScanText,
   type ScanTextOptions,
+  versionText,
 } from './report/scan-text.js';
 export { escapeForTerminal } from './report/terminal-escape.js';
 export { formatOwnerGroups, portsSeenAt, verdictLine } from './report/verify-hosts.js';
@@ -127,6 +128,7 @@ export {
   probeOsEvidence,
 } from './scan/os-guess.js';
 export { OS_SIGNATURES, type OsSignature } from './scan/os-signatures.js';
+export { orderProbes } from './scan/port-detector.js';
 export {
   dumpPortmapper,
   type PortmapperDump,
@@ -136,6 +138,8 @@ export {
   queryPortmapper,
 } from './scan/portmapper.js';
 export { defaultPorts, defaultTcpPorts, formatPortSpec, parsePortSpec } from './scan/ports.js';
+export { SERVICE_PROBES } from './scan/probes/index.js';
+export type { ProbeContext, ProbeMatch, ServiceProbe } from './scan/probes/types.js';
 export {
   buildSyn,
   openRawTcp,
@@ -152,6 +156,12 @@ export {
   type TcpScanOptions,
   type UdpScanOptions,
 } from './scan/scan-hosts.js';
+export {
+  addServiceDetection,
+  detectServices,
+  type ServiceDetection,
+  type ServiceDetectOptions,
+} from './scan/service-detect.js';
 export { runSynProbes, type SynProbeResult, type SynScanOptions, scanSynHosts } from './scan/syn-scan.js';
 export {
   type PreparedTargets,
@@ -161,10 +171,5 @@ export {
   type TargetResolver,
   type TargetSpec,
 } from './scan/targets.js';
-export {
-  parseDurationMs,
-  resolveTiming,
-  type TimingOptions,
-  type TimingPreset,
-} from './scan/timing.js';
+export { parseDurationMs, resolveTiming, type TimingOptions, type TimingPreset } from './scan/timing.js';
 export { UDP_PAYLOADS, udpPayloadFor } from './scan/udp-payloads.js';

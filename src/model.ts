@@ -42,6 +42,29 @@ export interface Service {
   tunnel?: 'ssl';
   /** 0..10, nmap's scale, for probed services. */
   confidence?: number;
+  /** What the TLS handshake showed, when the service was found inside TLS (`tunnel: 'ssl'`). */
+  tls?: TlsInfo;
+}
+
+/** The TLS handshake of a probed port: protocol version, ALPN and the server certificate. */
+export interface TlsInfo {
+  /** `TLSv1.3`, `TLSv1.2`, ... */
+  protocol: string;
+  /** The ALPN protocol the server chose (`h2`, `http/1.1`), or null. */
+  alpn: string | null;
+  /** Certificate subject and issuer as `CN=..., O=...`. */
+  subject: string;
+  issuer: string;
+  /** ISO 8601 validity bounds of the certificate. */
+  validFrom: string;
+  validTo: string;
+  selfSigned: boolean;
+}
+
+/** An operating system a banner named, and where (`22/tcp ssh`). */
+export interface OsHint {
+  hint: string;
+  source: string;
 }
 
 /** One scanned port of one host. */
@@ -94,6 +117,8 @@ export interface HostResult {
   latencyMs?: number;
   /** True when --host-timeout stopped the host: its ports are only partly known. */
   timedOut?: boolean;
+  /** Operating systems named by service banners (-sV), one entry per hint and port. */
+  osHints?: OsHint[];
   /** The OS guess (-O), when asked for. */
   os?: OsGuess;
 }

@@ -1,13 +1,15 @@
 // The human report of `earshot scan`, shaped like nmap's normal output so the guide's readers find
 // their way: a header, one block per host (printed as each finishes), and a summary line.
 import { createColors } from 'picocolors';
-import type { HostResult, PortResult, ScanReport, ScanStats } from '../model.js';
+import type { HostResult, PortResult, ScanReport, ScanStats, Service } from '../model.js';
 import { escapeForTerminal } from './terminal-escape.js';
 
 /** How to render: colour (only on a TTY) and the REASON column (--reason). */
 export interface ScanTextOptions {
   color?: boolean;
   showReason?: boolean;
+  /** Add nmap's VERSION column and the "Service Info" line (-sV). */
+  showVersion?: boolean;
 }
 
 /** The first line: tool, version and start time. */
@@ -60,11 +62,18 @@ export function renderHostText(host: HostResult, options: ScanTextOptions = {}):
   const rows = host.ports.map((port) => [
     `${port.port}/${port.protocol}`,
     port.state,
-    port.service ? escapeForTerminal(port.service.name) : 'unknown',
-    port.reason,
+    port.service ? escapeForTerminal(serviceLabel(port.service)) : 'unknown',
+    ...(options.showReason ? [port.reason] : []),
+    ...(options.showVersion ? [escapeForTerminal(versionText(port.service))] : []),
   ]);
-  const headings = ['PORT', 'STATE', 'SERVICE', 'REASON'];
-  const columns = options.showReason ? 4 : 3;
+  const headings = [
+    'PORT',
+    'STATE',
+    'SERVICE',
+    ...(options.showReason ? ['REASON'] : []),
+    ...(options.showVersion ? ['VERSION'] : []),
+  ];
+  const columns = headings.length;
   const widths = headings
     .slice(0, columns)
     .map((heading, i) => Math.max(heading.length, ...rows.map((row) => row[i]!.length)));
@@ -75,8 +84,12 @@ export function renderHostText(host: HostResult, options: ScanTextOptions = {}):
       .join(' ');
   lines.push(pad(headings));
   host.ports.forEach((port, i) => {
-    lines.push(colourState(pad(rows[i]!), port, c));
+    lines.push(colourState(pad(rows[i]!).trimEnd(), port, c));
   });
+  if (options.showVersion && host.osHints && host.osHints.length > 0) {
+    const names = [...new Set(host.osHints.map((hint) => escapeForTerminal(hint.hint)))];
+    lines.push(`Service Info: OS: ${names.join(', ')}`);
+  }
   return `${[...lines, ...osLines(host)].join('\n')}\n\n`;
 }
 
@@ -92,6 +105,17 @@ function osLines(host: HostResult): string[] {
   for (const evidence of os.evidence) lines.push(`OS evidence: ${escapeForTerminal(evidence)}`);
   if (os.note) lines.push(`OS guess: ${escapeForTerminal(os.note)}`);
   return lines;
+}
+
+// nmap writes a service found inside TLS as "ssl/http".
+const serviceLabel = (service: Service): string =>
+  service.tunnel === 'ssl' && service.name !== 'ssl' ? `ssl/${service.name}` : service.name;
+
+/** nmap's VERSION text: product, version, then extra information in parentheses. */
+export function versionText(service: Service | null): string {
+  if (service?.source !== 'probed') return '';
+  const extra = service.extraInfo ? `(${service.extraInfo})` : '';
+  return [service.product, service.version, extra].filter(Boolean).join(' ');
 }
 
 function colourState(line: string, port: PortResult, c: ReturnType<typeof createColors>): string {

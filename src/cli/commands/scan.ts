@@ -15,6 +15,7 @@ import {
 } from '../../report/scan-text.js';
 import { defaultPorts, formatPortSpec, parsePortSpec } from '../../scan/ports.js';
 import { prepareScanThreads, scanHosts, scanUdpHosts } from '../../scan/scan-hosts.js';
+import { addServiceDetection, type ServiceDetectOptions } from '../../scan/service-detect.js';
 import { scanSynHosts } from '../../scan/syn-scan.js';
 import type { ScanTarget } from '../../scan/targets.js';
 import { prepareTargets } from '../../scan/targets.js';
@@ -52,6 +53,9 @@ interface ScanCliOptions extends OutputFileOptions {
   sU?: boolean;
   sS?: boolean;
   osGuess?: boolean;
+  sV?: boolean;
+  versionIntensity?: string;
+  versionTimeout?: string;
 }
 
 const integer = (text: string, name: string, min: number, max: number): number => {
@@ -85,10 +89,21 @@ function timingFrom(options: ScanCliOptions): Partial<TimingOptions> & { preset?
   return timing;
 }
 
+function serviceDetectFrom(options: ScanCliOptions): ServiceDetectOptions | undefined {
+  if (!options.sV) return undefined;
+  const detect: ServiceDetectOptions = {};
+  if (options.versionIntensity !== undefined)
+    detect.intensity = integer(options.versionIntensity, '--version-intensity', 0, 9);
+  if (options.versionTimeout !== undefined)
+    detect.portTimeoutMs = parseDurationMs(options.versionTimeout, '--version-timeout');
+  return detect;
+}
+
 async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<void> {
   const timing = timingFrom(options);
   // -oN/-oX/-oG/-oJ/-oA are checked before any packet is sent.
   const files = resolveOutputFiles(options);
+  const detect = serviceDetectFrom(options);
   const threads = options.threads === undefined ? undefined : integer(options.threads, '--threads', 1, 64);
   if (targetArgs.length === 0 && options.iL === undefined) {
     throw new EarshotError(
@@ -152,7 +167,7 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
   };
   process.stdout.on('error', onStdoutError);
   const color = Boolean(process.stdout.isTTY) && !options.json;
-  const textOptions = { color, showReason: options.reason ?? false };
+  const textOptions = { color, showReason: options.reason ?? false, showVersion: detect !== undefined };
   // A format written to stdout ("-oX -") replaces the text there, as --json does.
   const streamText = !options.json && !Object.values(files).includes('-');
   const progress = createProgressLine(process.stderr, Boolean(process.stderr.isTTY) && !options.quiet);
@@ -211,8 +226,10 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
         })
       : scanHosts(list, tcpOptions);
   const complete = async (host: HostResult) => {
+    // Banners first: the OS guess weighs the hints they leave.
+    if (detect) await addServiceDetection(host, { ...detect, signal: controller.signal });
     if (raw && options.osGuess) await addOsGuess(host, raw, scanTcp ? ports : [], controller.signal);
-    record(host);
+    await record(host);
   };
   try {
     if (!scanUdp) {
@@ -224,7 +241,7 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
       if (scanTcp) {
         for await (const host of scanTcpHosts(targets)) {
           if (host.status === 'up') tcpHosts.set(host.address, host);
-          else record(host);
+          else await record(host);
         }
         udpTargets = [...tcpHosts.values()].map(({ address, family, hostnames }) => ({
           address,
@@ -270,7 +287,7 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
   if (options.output !== undefined) {
     const text = options.json
       ? renderScanJson(report)
-      : renderScanText(report, { showReason: textOptions.showReason });
+      : renderScanText(report, { showReason: textOptions.showReason, showVersion: textOptions.showVersion });
     try {
       await writeFile(options.output, text);
     } catch (error) {
@@ -326,6 +343,9 @@ export function scanCommand(): Command {
     .option('--max-rate <n>', 'start at most N probes per second')
     .option('--max-retries <n>', 'retry a silent port at most N times')
     .option('--host-timeout <duration>', 'give up on a host after DURATION (500ms, 30s, 5m)')
+    .option('--sV', 'name the service and version behind each open port by probing it (also -sV)')
+    .option('--version-intensity <0-9>', 'with -sV: 0-1 only the probes for the port number, 7 (default) all')
+    .option('--version-timeout <duration>', 'with -sV: give up on one port after DURATION (default 10s)')
     .option('--reason', 'show why each port got its state (syn-ack, conn-refused, no-response, ...)')
     .option('--json', 'print one JSON document instead of text (README: "earshot scan --json")')
     .option('--all-ports', 'list every port, none folded into "Not shown"')
@@ -355,6 +375,7 @@ Examples:
   earshot scan -p- 127.0.0.1 ::1           every port, both loopbacks
   earshot scan -p 22,80,443 10.0.0.0/24    three ports on a /24
   earshot scan -Pn -T4 --reason 10.0.0.5   skip discovery, faster timing, say why
+  earshot scan -sV -p 22,80,443 10.0.0.5    which software answers, and its version
   earshot scan --json -o scan.json -iL hosts.txt
   earshot scan -oA monday 10.0.0.0/24      monday.nmap, .xml (nmap XML), .gnmap, .json`,
     )
