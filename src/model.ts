@@ -341,6 +341,8 @@ export interface VerifyPort {
   owners: Owner[];
   ownerStatus: OwnerStatus | null;
   service: Service | null;
+  /** What service detection found answering there (verify probes ports the catalog does not explain). */
+  detected: Service | null;
   rpc: RpcRegistration[];
   verdict: { level: VerdictLevel; summary: string; findings: FindingKind[] };
 }

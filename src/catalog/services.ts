@@ -121,13 +121,14 @@ class IndexedCatalog {
 /** Builds a catalog from parsed entries (tests and callers with their own data). */
 export function createServiceCatalog(
   systemEntries: ServiceEntry[] | null,
-  ianaEntries: ServiceEntry[] = [],
+  ianaEntries: ServiceEntry[] | (() => ServiceEntry[]) = [],
   servicesPath: string | null = null,
 ): ServiceCatalog {
   const system = systemEntries ? new IndexedCatalog(systemEntries) : null;
   let iana: IndexedCatalog | null = null;
+  // IANA's registry is large: it is read on the first look-up the system list cannot answer.
   const ianaCatalog = (): IndexedCatalog => {
-    iana ??= new IndexedCatalog(ianaEntries);
+    iana ??= new IndexedCatalog(typeof ianaEntries === 'function' ? ianaEntries() : ianaEntries);
     return iana;
   };
   return {
@@ -163,6 +164,6 @@ export async function loadServiceCatalog(options: ServiceCatalogOptions = {}): P
       );
     }
   }
-  const ianaEntries = options.iana === false ? [] : loadIanaEntries();
+  const ianaEntries = options.iana === false ? [] : loadIanaEntries;
   return createServiceCatalog(systemEntries, ianaEntries, systemEntries ? servicesPath : null);
 }

@@ -20,8 +20,8 @@ import type {
 import type { BindWitnessInput, ConntrackInput } from '../reconcile/hidden.js';
 import type { ReconcileInput } from '../reconcile/reconcile.js';
 import { queryPortmapper } from '../scan/portmapper.js';
-import { scanHosts } from '../scan/scan-hosts.js';
 import type { ScanTarget } from '../scan/targets.js';
+import { type DetectionScope, runNetworkWitness } from './verify-network.js';
 
 /** What verify needs to run its witnesses. */
 export interface WitnessOptions {
@@ -31,8 +31,10 @@ export interface WitnessOptions {
   bindWitness: boolean;
   catalog: ServiceCatalog;
   signal: AbortSignal;
+  /** UDP ports to scan as well, or null for TCP only. */
+  udpPorts: readonly number[] | null;
+  detection: DetectionScope;
   onProgress?: (progress: { done: number; total: number }) => void;
-  onHost?: (host: HostResult) => void;
 }
 
 /** The witnesses' testimony, ready for the reconciler, plus how each witness fared. */
@@ -189,23 +191,20 @@ export async function gatherTestimony(options: WitnessOptions): Promise<Testimon
     : Promise.resolve(skippedBindWitness('skipped (--no-bind)'));
   probing.catch(() => undefined);
 
-  const hosts: HostResult[] = [];
-  let interrupted = false;
-  try {
-    for await (const host of scanHosts(options.targets, {
-      ports: options.ports,
-      skipDiscovery: true,
-      signal,
-      onProgress: options.onProgress,
-    })) {
-      hosts.push(host);
-      options.onHost?.(host);
-    }
-  } catch (error) {
-    if (!signal.aborted) throw error;
-    interrupted = true;
-  }
-  const conntrack: ConntrackInput = await readConntrack({ procRoot: options.procRoot });
+  let conntrack: ConntrackInput = { available: false, detail: 'not read', entries: [] };
+  const network = await runNetworkWitness({
+    targets: options.targets,
+    tcpPorts: options.ports,
+    udpPorts: options.udpPorts,
+    detection: options.detection,
+    catalog: options.catalog,
+    signal,
+    onProgress: options.onProgress,
+    afterTcp: async () => {
+      conntrack = await readConntrack({ procRoot: options.procRoot });
+    },
+  });
+  const { hosts, interrupted } = network;
   const [{ rpc, status: rpcStatus }, bind] = await Promise.all([
     interrupted
       ? { rpc: [], status: { witness: 'rpc' as const, available: false, detail: 'interrupted' } }
@@ -218,7 +217,9 @@ export async function gatherTestimony(options: WitnessOptions): Promise<Testimon
     {
       witness: 'network',
       available: hosts.length > 0,
-      detail: `TCP connect scan of ${options.targets.map((target) => target.address).join(', ')}, ${options.ports.length} ports${interrupted ? ' (interrupted)' : ''}`,
+      detail: `TCP connect scan of ${options.targets.map((target) => target.address).join(', ')}, ${options.ports.length} ports${
+        options.udpPorts ? `; UDP scan, ${options.udpPorts.length} ports` : '; no UDP scan'
+      }${network.detected.length > 0 ? `; ${network.detected.length} services identified by probing` : ''}${interrupted ? ' (interrupted)' : ''}`,
     },
     {
       witness: 'kernel',
@@ -247,7 +248,8 @@ export async function gatherTestimony(options: WitnessOptions): Promise<Testimon
   return {
     input: {
       hosts,
-      scannedPorts: { tcp: options.ports },
+      scannedPorts: network.scannedPorts,
+      detected: network.detected,
       inventory,
       bind: bind.results,
       rpc,

@@ -8,6 +8,8 @@ import { describeOwners, ownerSuspicion } from './owners.js';
 /** What is known about a row beyond its sockets. */
 export interface RowContext {
   service: Service | null;
+  /** What service detection found answering, if it probed the port. */
+  detected: Service | null;
   rpc: RpcRegistration[];
   ownerStatus: OwnerStatus | null;
   /** True when at least one scanned address reached the row (state open). */
@@ -26,6 +28,13 @@ export function serviceFor(catalog: ServiceCatalog, row: Pick<PortRow, 'protocol
   return entry.description
     ? { name: entry.name, source: entry.source, description: entry.description }
     : { name: entry.name, source: entry.source };
+}
+
+/** `ssh (OpenSSH 9.2p1)`: a detected service in a few words. */
+export function describeDetected(service: Service): string {
+  const product = [service.product, service.version].filter(Boolean).join(' ');
+  const name = service.tunnel ? `${service.tunnel}/${service.name}` : service.name;
+  return product ? `${name} (${product})` : name;
 }
 
 /** `ypbind (RPC 100007 v2)`, one per program. */
@@ -88,11 +97,19 @@ export function judgeRow(row: PortRow, context: RowContext): FindingDraft[] {
     drafts.push({
       ...base,
       kind: 'unknown-service',
-      message: `${endpoint} answers from the network, but no catalog names the port and no RPC registration explains it${ownerText ? `; owner: ${ownerText}` : ''}.`,
+      message: `${endpoint} ${row.protocol === 'udp' ? 'takes datagrams from the network (not refused)' : 'answers from the network'}, but no catalog names the port and no RPC registration explains it${context.detected ? `; it speaks ${describeDetected(context.detected)}` : ''}${ownerText ? `; owner: ${ownerText}` : ''}.`,
       advice: 'Check that the owning program is expected; add the port to the baseline once it is.',
       evidence: [
         { witness: 'catalog', detail: 'named neither in /etc/services nor by IANA' },
         kernelEvidence,
+        ...(context.detected
+          ? [
+              {
+                witness: 'network',
+                detail: `service detection: ${describeDetected(context.detected)}`,
+              } satisfies Evidence,
+            ]
+          : []),
       ],
     });
   }

@@ -8,6 +8,7 @@ import type {
   OwnerStatus,
   Protocol,
   RpcRegistration,
+  Service,
   Severity,
   VerdictLevel,
   VerifyPort,
@@ -16,7 +17,7 @@ import { type Baseline, type BaselineCandidate, baselineMatches, describeBaselin
 import { compareFindings, type FindingDraft, makeFinding, worseLevel } from './findings.js';
 import { type BindWitnessInput, type ConntrackInput, judgeBoundPorts, judgeUnexplained } from './hidden.js';
 import { joinWitnesses, type PortRow, type ScannedPorts, wasScanned } from './join.js';
-import { describeRpc, judgeRow, serviceFor } from './judge.js';
+import { describeDetected, describeRpc, judgeRow, serviceFor } from './judge.js';
 import { describeOwners, groupOwners } from './owners.js';
 
 /** Everything the witnesses said; the reconciler adds nothing of its own. */
@@ -24,12 +25,21 @@ export interface ReconcileInput {
   hosts: readonly HostResult[];
   /** The ports the network witness probed, per protocol. */
   scannedPorts: ScannedPorts;
+  /** What service detection found, per scanned address and TCP port. */
+  detected?: readonly DetectedService[];
   inventory: Inventory;
   bind: readonly BindWitnessInput[];
   rpc: readonly RpcRegistration[];
   conntrack: ConntrackInput;
   catalog: ServiceCatalog;
   baseline: Baseline | null;
+}
+
+/** A service that answered on a port of a scanned address. */
+export interface DetectedService {
+  address: string;
+  port: number;
+  service: Service;
 }
 
 /** The verdicts: one entry per endpoint, and the findings, most severe first. */
@@ -113,6 +123,7 @@ function summaryText(port: VerifyPort, kinds: readonly string[]): string {
   if (kinds.includes('forwarded-port')) return 'forwarded: no local listener';
   const parts: string[] = [];
   if (port.rpc.length > 0) parts.push(describeRpc(port.rpc));
+  else if (port.detected) parts.push(describeDetected(port.detected));
   else if (port.service) parts.push(port.service.name);
   if (port.owners.length > 0) parts.push(`owned by ${describeOwners(port.owners)}`);
   else if (port.ownerStatus?.kind === 'unknown') parts.push(port.ownerStatus.message);
@@ -124,6 +135,15 @@ function summaryText(port: VerifyPort, kinds: readonly string[]): string {
 export function reconcile(input: ReconcileInput): ReconcileResult {
   const { rows, unexplained } = joinWitnesses(input.inventory.sockets, input.hosts, input.scannedPorts);
   const drafts: { port: VerifyPort; drafts: FindingDraft[] }[] = [];
+  const detectedAt = (
+    protocol: Protocol,
+    port: number,
+    seen: readonly { address: string }[],
+  ): Service | null => {
+    if (protocol !== 'tcp') return null;
+    const found = input.detected?.find((d) => d.port === port && seen.some((o) => o.address === d.address));
+    return found?.service ?? null;
+  };
   const rpcAt = (protocol: Protocol, port: number) =>
     input.rpc.filter((registration) => registration.protocol === protocol && registration.port === port);
 
@@ -148,10 +168,14 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       owners: row.sockets.flatMap((socket) => socket.owners),
       ownerStatus,
       service,
+      detected: detectedAt(row.protocol, row.port, row.network),
       rpc,
       verdict: { level: 'ok', summary: '', findings: [] },
     };
-    drafts.push({ port, drafts: judgeRow(row, { service, rpc, ownerStatus, reachable, scanned }) });
+    drafts.push({
+      port,
+      drafts: judgeRow(row, { service, detected: port.detected, rpc, ownerStatus, reachable, scanned }),
+    });
   }
 
   const hiddenKeys = new Set<string>();
@@ -170,6 +194,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
         owners: [],
         ownerStatus: null,
         service: serviceFor(input.catalog, answer),
+        detected: detectedAt(answer.protocol, answer.port, [answer.observation]),
         rpc: rpcAt(answer.protocol, answer.port),
         verdict: { level: 'ok', summary: '', findings: [] },
       },
@@ -190,6 +215,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
         owners: [],
         ownerStatus: null,
         service: serviceFor(input.catalog, draft),
+        detected: null,
         rpc: rpcAt(draft.protocol, draft.port),
         verdict: { level: 'ok', summary: '', findings: [] },
       },

@@ -1,6 +1,7 @@
 // The human verify report: witnesses, one row per listening port, then findings most severe first.
 import pc from 'picocolors';
 import type { Finding, VerdictLevel, VerifyPort, VerifyReport } from '../model.js';
+import { describeDetected } from '../reconcile/judge.js';
 import { groupOwners } from '../reconcile/owners.js';
 import { renderTable } from './table.js';
 import { escapeForTerminal } from './terminal-escape.js';
@@ -48,6 +49,7 @@ function ownersCell(port: VerifyPort): { owners: string; user: string } {
 function serviceCell(port: VerifyPort): string {
   const rpc = port.rpc[0];
   if (rpc) return rpc.name ? `${rpc.name} (rpc ${rpc.program})` : `rpc ${rpc.program}`;
+  if (port.detected) return describeDetected(port.detected);
   return port.service?.name ?? 'unknown';
 }
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { earshotBin } from '../helpers/cli.js';
 import { hasCommand, skipUnlessRoot, waitForLine, withNetns } from '../helpers/netns.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { findingsOf, rowFor, verifyIn } from '../helpers/verify-run.js';
+import { findingsOf, rowFor, verifyIn, waitForTcpListener } from '../helpers/verify-run.js';
 import { linkNamespaces } from '../helpers/veth.js';
 
 const holder = fileURLToPath(new URL('../helpers/holder.py', import.meta.url));
@@ -143,6 +143,31 @@ describe('earshot verify: evidence that does not add up', () => {
       assert.equal(findingsOf(report, 'owner-unknown')[0]?.port, 6500);
       assert.equal(report.witnesses.find((w) => w.witness === 'conntrack')?.available, false);
       assert.equal(code, 0, stderr);
+    });
+  });
+
+  it('scans UDP too and says what an unnamed TCP port speaks', async (t) => {
+    if (skip) return t.skip(skip);
+    await withNetns('verify-udp', async (ns) => {
+      await ns.listen(['udp:127.0.0.1:40001', 'udpsilent:0.0.0.0:40002']);
+      const web = ns.spawn('python3', ['-m', 'http.server', '31999', '--bind', '127.0.0.1']);
+      await waitForTcpListener(ns, 31999);
+      const { code, report } = await verifyIn(ns, ['-p', '30000-41000']);
+      assert.ok(web.pid);
+      assert.deepEqual(report.scanned.protocols, ['tcp', 'udp']);
+      const echo = rowFor(report, 'udp', 40001, '127.0.0.1');
+      assert.equal(echo?.network.find((o) => o.address === '127.0.0.1')?.state, 'open');
+      const silent = rowFor(report, 'udp', 40002, '0.0.0.0');
+      assert.equal(silent?.network.find((o) => o.address === '127.0.0.1')?.state, 'open|filtered');
+      assert.deepEqual(silent?.verdict.findings, ['unknown-service']);
+      const http = rowFor(report, 'tcp', 31999, '127.0.0.1');
+      assert.equal(http?.detected?.name, 'http');
+      assert.match(http?.detected?.product ?? '', /SimpleHTTP/);
+      assert.match(
+        findingsOf(report, 'unknown-service').find((f) => f.port === 31999)?.message ?? '',
+        /speaks http/,
+      );
+      assert.equal(code, 0);
     });
   });
 

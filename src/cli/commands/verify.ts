@@ -4,7 +4,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { Command } from 'commander';
 import { loadServiceCatalog } from '../../catalog/services.js';
 import { EarshotError, errnoCode } from '../../errors.js';
-import type { Protocol, VerifyReport } from '../../model.js';
+import type { VerifyReport } from '../../model.js';
 import { type Baseline, parseBaseline } from '../../reconcile/baseline.js';
 import { reconcile } from '../../reconcile/reconcile.js';
 import { renderVerifyGrepable } from '../../report/grepable.js';
@@ -21,11 +21,16 @@ import {
   resolveOutputFiles,
   writeOutputFiles,
 } from '../output-files.js';
+import { scannedProtocols } from '../verify-network.js';
 import { gatherTestimony } from '../verify-witnesses.js';
 import { VERSION } from '../version.js';
 
 interface VerifyOptions extends OutputFileOptions {
   ports: string;
+  udp: boolean;
+  udpPorts?: string;
+  version: boolean;
+  versionAll?: boolean;
   html?: string;
   interfaces?: boolean;
   baseline?: string;
@@ -90,6 +95,8 @@ async function runVerify(targetArgs: string[], options: VerifyOptions): Promise<
       ports,
       procRoot: options.procRoot,
       bindWitness: options.bind,
+      udpPorts: options.udp ? (options.udpPorts ? parsePortSpec(options.udpPorts) : ports) : null,
+      detection: !options.version ? 'none' : options.versionAll ? 'all' : 'unexplained',
       catalog,
       signal: controller.signal,
     });
@@ -106,7 +113,7 @@ async function runVerify(targetArgs: string[], options: VerifyOptions): Promise<
     host: { hostname: hostname(), privileged: process.getuid?.() === 0 },
     scanned: {
       addresses: targets.map((target) => target.address),
-      protocols: Object.keys(testimony.input.scannedPorts) as Protocol[],
+      protocols: scannedProtocols(testimony.input.scannedPorts),
       portCount: ports.length,
       portSpec: formatPortSpec(ports),
     },
@@ -160,6 +167,10 @@ export function verifyCommand(): Command {
     )
     .argument('[targets...]', 'addresses of this host to scan (default: 127.0.0.1 and ::1)')
     .option('-p, --ports <spec>', 'ports to scan, nmap syntax', '1-65535')
+    .option('--no-udp', 'skip the UDP scan (by default the same ports are scanned over UDP too)')
+    .option('--udp-ports <spec>', 'UDP ports to scan, nmap syntax (default: the -p ports)')
+    .option('--no-version', 'do not probe open ports for the service that answers')
+    .option('--version-all', 'probe every open TCP port, not only those /etc/services does not name')
     .option('--interfaces', "also scan every address of this host's own interfaces")
     .option('--baseline <file>', 'compare the listeners with an approved baseline (earshot baseline save)')
     .option('--no-bind', 'skip the bind witness (asking the kernel port by port with bind())')
