@@ -32,8 +32,15 @@ if [ ! -e "$policy" ]; then
   chmod +x "$policy"
   created_policy=1
 fi
-cleanup() { [ "$created_policy" = 1 ] && rm -f "$policy"; }
+# An if, not `&&`: under set -e a false test as the trap's last command would fail the whole script.
+cleanup() { if [ "$created_policy" = 1 ]; then rm -f "$policy"; fi; }
 trap cleanup EXIT
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+log=$(mktemp)
+if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  echo "install-deps: apt-get failed; its last lines:" >&2
+  tail -n 30 "$log" >&2
+  rm -f "$log"
+  exit 1
+fi
+rm -f "$log"

@@ -15,15 +15,13 @@ import {
 } from '../../report/scan-text.js';
 import { defaultPorts, formatPortSpec, parsePortSpec } from '../../scan/ports.js';
 import { prepareScanThreads, scanHosts, scanUdpHosts } from '../../scan/scan-hosts.js';
-import { addServiceDetection, type ServiceDetectOptions } from '../../scan/service-detect.js';
+import { addServiceDetection } from '../../scan/service-detect.js';
 import { scanSynHosts } from '../../scan/syn-scan.js';
 import type { ScanTarget } from '../../scan/targets.js';
 import { prepareTargets } from '../../scan/targets.js';
-import { parseDurationMs, type TimingOptions, type TimingPreset } from '../../scan/timing.js';
 import { ExitCode } from '../exit-codes.js';
 import {
   addOutputFileOptions,
-  type OutputFileOptions,
   openScanXmlStream,
   resolveOutputFiles,
   type ScanXmlStream,
@@ -31,73 +29,8 @@ import {
 } from '../output-files.js';
 import { createProgressLine } from '../progress.js';
 import { VERSION } from '../version.js';
+import { integer, type ScanCliOptions, serviceDetectFrom, timingFrom } from './scan-options.js';
 import { addOsGuess, openRawSession } from './scan-os.js';
-
-interface ScanCliOptions extends OutputFileOptions {
-  ports?: string;
-  iL?: string;
-  exclude?: string;
-  excludeFile?: string;
-  Pn?: boolean;
-  T?: string;
-  maxRate?: string;
-  maxRetries?: string;
-  hostTimeout?: string;
-  reason?: boolean;
-  json?: boolean;
-  allPorts?: boolean;
-  output?: string;
-  quiet?: boolean;
-  threads?: string;
-  sT?: boolean;
-  sU?: boolean;
-  sS?: boolean;
-  osGuess?: boolean;
-  sV?: boolean;
-  versionIntensity?: string;
-  versionTimeout?: string;
-}
-
-const integer = (text: string, name: string, min: number, max: number): number => {
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || value < min || value > max) {
-    throw new EarshotError(
-      'ERR_OPTION',
-      `Invalid ${name} "${text}": give a whole number from ${min} to ${max}.`,
-    );
-  }
-  return value;
-};
-
-function timingFrom(options: ScanCliOptions): Partial<TimingOptions> & { preset?: TimingPreset } {
-  const timing: Partial<TimingOptions> & { preset?: TimingPreset } = {};
-  if (options.T !== undefined) timing.preset = integer(options.T, '-T timing template', 0, 5) as TimingPreset;
-  if (options.maxRate !== undefined) {
-    const rate = Number(options.maxRate);
-    if (!(rate > 0) || !Number.isFinite(rate)) {
-      throw new EarshotError(
-        'ERR_OPTION',
-        `Invalid --max-rate "${options.maxRate}": give probes per second, above 0.`,
-      );
-    }
-    timing.maxRate = rate;
-  }
-  if (options.maxRetries !== undefined)
-    timing.maxRetries = integer(options.maxRetries, '--max-retries', 0, 50);
-  if (options.hostTimeout !== undefined)
-    timing.hostTimeoutMs = parseDurationMs(options.hostTimeout, '--host-timeout');
-  return timing;
-}
-
-function serviceDetectFrom(options: ScanCliOptions): ServiceDetectOptions | undefined {
-  if (!options.sV) return undefined;
-  const detect: ServiceDetectOptions = {};
-  if (options.versionIntensity !== undefined)
-    detect.intensity = integer(options.versionIntensity, '--version-intensity', 0, 9);
-  if (options.versionTimeout !== undefined)
-    detect.portTimeoutMs = parseDurationMs(options.versionTimeout, '--version-timeout');
-  return detect;
-}
 
 async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<void> {
   const timing = timingFrom(options);
