@@ -1,5 +1,5 @@
 // nmap's output-file options for scan and verify: -oN, -oX, -oG, -oJ FILE and -oA BASENAME ("-" is
-// stdout). Commander allows only one-letter short flags, so argv is rewritten to long options first.
+// stdout). Commander allows only one-letter short flags: nmap-args.ts rewrites them to long options.
 import { type FileHandle, open } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { EarshotError, errnoCode } from '../errors.js';
@@ -15,37 +15,12 @@ import {
 /** The output formats, by the long option that names each one's file. */
 export type OutputFormat = 'normal' | 'xml' | 'grepable' | 'json';
 
-const FLAGS: Record<string, string> = {
-  '-oN': '--output-normal',
-  '-oX': '--output-xml',
-  '-oG': '--output-grepable',
-  '-oJ': '--output-json',
-  '-oA': '--output-all',
-};
-
 const EXTENSIONS: Record<OutputFormat, string> = {
   normal: 'nmap',
   xml: 'xml',
   grepable: 'gnmap',
   json: 'json',
 };
-
-/** Rewrites nmap's `-oX FILE` / `-oXFILE` (and -oN, -oG, -oJ, -oA) into long options, up to `--`. */
-export function expandNmapOutputFlags(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      out.push(...argv.slice(i));
-      break;
-    }
-    const flag = FLAGS[arg.slice(0, 3)];
-    if (flag && arg.length === 3) out.push(flag);
-    else if (flag) out.push(flag, arg.slice(3));
-    else out.push(arg);
-  }
-  return out;
-}
 
 /** Adds the output-file options to a command (scan, verify). */
 export function addOutputFileOptions(command: Command): Command {

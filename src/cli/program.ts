@@ -2,8 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { EarshotError, USAGE_ERROR_CODES } from '../errors.js';
 import { ExitCode } from './exit-codes.js';
-import { normaliseScanArgs } from './nmap-args.js';
-import { expandNmapOutputFlags } from './output-files.js';
+import { expandNmapOutputFlags, normaliseScanArgs } from './nmap-args.js';
 import { VERSION } from './version.js';
 
 /**

@@ -5,6 +5,7 @@ import type { AddressFamily, Inventory, InventoryWarning, Protocol, Socket } fro
 import { parseCgroup } from './cgroup.js';
 import { PROC_NET_TABLES, parseProcNet } from './proc-net.js';
 import { listPids, readPasswd, scanSocketOwners } from './proc-owners.js';
+import { readTableText, readTcpListeningPrefix } from './proc-table-read.js';
 
 /** Options of readSockets. */
 export interface ReadSocketsOptions {
@@ -87,13 +88,12 @@ function findNamespaces(
 function readTable(
   dirs: readonly string[],
   file: string,
+  read: (path: string) => string,
 ): { text: string; source: string } | { error: unknown } {
   let lastError: unknown;
   for (const dir of dirs) {
     try {
-      // The kernel hands a socket table out one page per read() whatever the buffer size (~300
-      // reads for 8,000 sockets, measured), so a bigger buffer than readFileSync's gains nothing.
-      return { text: readFileSync(`${dir}/${file}`, 'latin1'), source: `${dir}/${file}` };
+      return { text: read(`${dir}/${file}`), source: `${dir}/${file}` };
     } catch (error) {
       lastError = error;
     }
@@ -142,7 +142,10 @@ export async function readSockets(options: ReadSocketsOptions = {}): Promise<Inv
   for (const source of sources) {
     for (const table of PROC_NET_TABLES) {
       if (!protocols.includes(table.protocol) || !families.includes(table.family)) continue;
-      const result = readTable(source.dirs, table.file);
+      // Listeners only: a TCP table's LISTEN lines all come first (see proc-table-read.ts).
+      const listenersFirst = options.listeningOnly && table.protocol === 'tcp';
+      const read = listenersFirst ? (path: string) => readTcpListeningPrefix(path) : readTableText;
+      const result = readTable(source.dirs, table.file, read);
       if ('error' in result) {
         // tcp6/udp6 are absent when IPv6 is disabled; a namespace may vanish while we read it.
         const code = errnoCode(result.error) ?? String(result.error);

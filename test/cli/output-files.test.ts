@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import {
-  expandNmapOutputFlags,
-  openScanXmlStream,
-  resolveOutputFiles,
-  writeOutputFiles,
-} from '../../src/cli/output-files.js';
+import { expandNmapOutputFlags } from '../../src/cli/nmap-args.js';
+import { openScanXmlStream, resolveOutputFiles, writeOutputFiles } from '../../src/cli/output-files.js';
 import { isEarshotError } from '../../src/errors.js';
 import { renderScanXml } from '../../src/report/nmap-xml.js';
 import { readReport } from '../../src/report/read-report.js';

@@ -1,0 +1,11 @@
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+const { parseProcNet, PROC_NET_TABLES } = await import('/work/main/dist/inventory/proc-net.js');
+const { listPids, scanSocketOwners, readPasswd } = await import('/work/main/dist/inventory/proc-owners.js');
+let t = performance.now(); const lap = (l) => { const n = performance.now(); console.error(l, (n - t).toFixed(1)); t = n; };
+const texts = PROC_NET_TABLES.map((tb) => readFileSync(`/proc/net/${tb.file}`, 'latin1')); lap('read tables');
+const socks = []; for (let i = 0; i < 4; i++) socks.push(...parseProcNet(texts[i], PROC_NET_TABLES[i], 'x', { listeningOnly: true }).sockets); lap('parse');
+const pids = listPids('/proc'); lap('listPids');
+const inodes = new Set(socks.map((s) => s.inode));
+let n = 0; for (const pid of pids) { let fds = []; try { fds = readdirSync(`/proc/${pid}/fd`); } catch {} n += fds.length; } lap(`readdir fds (${n})`);
+let m = 0; for (const pid of pids) { let fds = []; try { fds = readdirSync(`/proc/${pid}/fd`); } catch {} for (const fd of fds) { try { readlinkSync(`/proc/${pid}/fd/${fd}`); m++; } catch {} } } lap(`readdir+readlink (${m})`);
+const r = scanSocketOwners({ procRoot: '/proc', users: readPasswd('/etc/passwd'), pids, inodes }); lap('scanSocketOwners');
