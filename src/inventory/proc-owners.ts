@@ -1,6 +1,6 @@
 // Finds every process that holds each socket: /proc/<pid>/fd links read `socket:[inode]` (proc(5)).
 // The scan is synchronous on purpose: thousands of readlink calls in a tight loop beat one promise
-// per fd by several times (see bench/local.ts), and procfs never blocks on I/O.
+// per fd by about 2× in wall time and 3× in CPU (see bench/local.ts), and procfs never blocks on I/O.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { errnoCode } from '../errors.js';
 import type { InventoryWarning, Owner } from '../model.js';
