@@ -129,6 +129,7 @@ export {
 } from './scan/os-guess.js';
 export { OS_SIGNATURES, type OsSignature } from './scan/os-signatures.js';
 export { orderProbes } from './scan/port-detector.js';
+export { buildPortResults } from './scan/port-results.js';
 export {
   dumpPortmapper,
   type PortmapperDump,
@@ -149,7 +150,6 @@ export {
   type TcpReply,
 } from './scan/raw-tcp.js';
 export {
-  buildPortResults,
   prepareScanThreads,
   scanHosts,
   scanUdpHosts,

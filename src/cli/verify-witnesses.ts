@@ -23,6 +23,9 @@ import { queryPortmapper } from '../scan/portmapper.js';
 import type { ScanTarget } from '../scan/targets.js';
 import { type DetectionScope, runNetworkWitness } from './verify-network.js';
 
+/** "1 socket", "2 sockets". */
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** What verify needs to run its witnesses. */
 export interface WitnessOptions {
   targets: readonly ScanTarget[];
@@ -219,14 +222,14 @@ export async function gatherTestimony(options: WitnessOptions): Promise<Testimon
       available: hosts.length > 0,
       detail: `TCP connect scan of ${options.targets.map((target) => target.address).join(', ')}, ${options.ports.length} ports${
         options.udpPorts ? `; UDP scan, ${options.udpPorts.length} ports` : '; no UDP scan'
-      }${network.detected.length > 0 ? `; ${network.detected.length} services identified by probing` : ''}${interrupted ? ' (interrupted)' : ''}`,
+      }${network.detected.length > 0 ? `; ${count(network.detected.length, 'service')} identified by probing` : ''}${interrupted ? ' (interrupted)' : ''}`,
     },
     {
       witness: 'kernel',
       available: true,
       detail: inventory.complete
-        ? `${inventory.sockets.length} sockets read from /proc`
-        : `${inventory.sockets.length} sockets read from /proc; some owners unreadable (run as root)`,
+        ? `${count(inventory.sockets.length, 'socket')} read from /proc`
+        : `${count(inventory.sockets.length, 'socket')} read from /proc; some owners unreadable (run as root)`,
     },
     {
       witness: 'bind',

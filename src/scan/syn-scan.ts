@@ -7,8 +7,9 @@ import { EarshotError } from '../errors.js';
 import type { HostResult } from '../model.js';
 import { discoverHosts } from './discovery.js';
 import { Outcome } from './outcome.js';
+import { buildPortResults } from './port-results.js';
 import type { RawTcp, TcpReply } from './raw-tcp.js';
-import { buildPortResults, type TcpScanOptions } from './scan-hosts.js';
+import type { TcpScanOptions } from './scan-hosts.js';
 import type { ScanTarget } from './targets.js';
 import { RttEstimator, resolveTiming, type TimingOptions } from './timing.js';
 

@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { createServiceCatalog } from '../../src/catalog/services.js';
 import type { HostResult } from '../../src/model.js';
 import { Outcome } from '../../src/scan/outcome.js';
-import { buildPortResults, scanHosts } from '../../src/scan/scan-hosts.js';
+import { buildPortResults } from '../../src/scan/port-results.js';
+import { scanHosts } from '../../src/scan/scan-hosts.js';
 import { isRoot } from '../helpers/netns.js';
 
 const catalog = createServiceCatalog([]);
