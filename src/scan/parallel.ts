@@ -4,7 +4,8 @@
 // a second core nearly halves a full -p- scan.
 import { Worker } from 'node:worker_threads';
 import { EarshotError, type EarshotErrorCode } from '../errors.js';
-import { type EngineHost, type EngineHostResult, runTcpProbes } from './tcp-connect.js';
+import type { EngineHostResult } from './host-roster.js';
+import { type EngineHost, runTcpProbes } from './tcp-connect.js';
 import type { TimingOptions } from './timing.js';
 import { runUdpProbes } from './udp-engine.js';
 import { createOwnPortMap } from './udp-handles.js';

@@ -6,10 +6,11 @@ import { availableParallelism } from 'node:os';
 import { loadServiceCatalog, type ServiceCatalog } from '../catalog/services.js';
 import type { HostResult, Protocol } from '../model.js';
 import { type DiscoveryResult, discoverHosts } from './discovery.js';
+import type { EngineHostResult } from './host-roster.js';
 import { prewarmScanThreads, runTcpProbesParallel } from './parallel.js';
 import { buildPortResults } from './port-results.js';
 import type { ScanTarget } from './targets.js';
-import { type EngineHost, type EngineHostResult, runTcpProbes } from './tcp-connect.js';
+import { type EngineHost, runTcpProbes } from './tcp-connect.js';
 import { resolveTiming, type TimingOptions, type TimingPreset } from './timing.js';
 import { runUdpProbes } from './udp-engine.js';
 

@@ -4,34 +4,14 @@
 // connections that carry no data, and net.Socket's streams, timers and listeners would be most of
 // the cost. See NETNS-NOTES for the traps handled here.
 import { EarshotError } from '../errors.js';
+import { type EngineRunOptions, HostRoster } from './host-roster.js';
 import { type EngineHost, HostState } from './host-state.js';
-import { Outcome, type OutcomeCode } from './outcome.js';
+import { Outcome } from './outcome.js';
+import { ProbeSlots } from './probe-slots.js';
 import { binding, type ConnectReq, outcomeOfError, SocketPool, type TcpHandle, UV } from './tcp-handles.js';
 import { ProbeWindow, RateLimiter, type TimingOptions } from './timing.js';
 
 export type { EngineHost } from './host-state.js';
-
-/** What the engine learned about one host; `outcomes[i]` is about `ports[i]`. */
-export interface EngineHostResult {
-  /** Position of the host in the order the engine pulled it. */
-  index: number;
-  outcomes: Uint8Array;
-  /** True when --host-timeout stopped it; ports still `pending` were not concluded. */
-  timedOut: boolean;
-  srttMs: number | null;
-  startedAtMs: number;
-  endedAtMs: number;
-}
-
-/** Callbacks and limits of one engine run. */
-export interface EngineRunOptions {
-  signal?: AbortSignal;
-  /** Hosts probed at the same time; more are pulled from the iterator as these finish. */
-  maxActiveHosts?: number;
-  onHostDone(result: EngineHostResult): void;
-  /** Called with the number of probes concluded since the last call. */
-  onProbesDone?(count: number): void;
-}
 
 const RESOURCE_STALL_LIMIT_MS = 10_000;
 const MIN_SWEEP_MS = 5;
@@ -44,26 +24,20 @@ export async function runTcpProbes(
 ): Promise<void> {
   const { signal } = options;
   signal?.throwIfAborted();
-  const maxActiveHosts = Math.max(1, options.maxActiveHosts ?? 1);
   // Congestion is per host (one silent host must not throttle the others, as in nmap); the global
   // window only caps all probes together and shrinks when descriptors run out.
   const window = new ProbeWindow({ ...timing, initialWindow: timing.maxWindow });
   const limiter = new RateLimiter(timing.maxRate);
   const sockets = new SocketPool();
-  const slotCount = timing.maxWindow;
-  const slotHost: (HostState | null)[] = new Array(slotCount).fill(null);
-  const slotIndex = new Int32Array(slotCount);
-  const slotStart = new Float64Array(slotCount);
-  const slotDeadline = new Float64Array(slotCount);
-  const slotHandle: (TcpHandle | null)[] = new Array(slotCount).fill(null);
-  const freeSlots: number[] = [];
-  for (let slot = slotCount - 1; slot >= 0; slot--) freeSlots.push(slot);
-  const active: HostState[] = [];
-  let hostsExhausted = false;
-  let hostCounter = 0;
-  let inFlight = 0;
+  const roster = new HostRoster(
+    hosts,
+    (index, host, now) => new HostState(index, host, timing, now),
+    options,
+  );
+  const active = roster.active;
+  const slots = new ProbeSlots<HostState, TcpHandle>(timing.maxWindow);
+  const slotDeadline = new Float64Array(slots.size);
   let robin = 0;
-  let pendingDone = 0;
   let answers = 0;
   let gateUntil = 0;
   let stalledSince = -1;
@@ -84,46 +58,8 @@ export async function runTcpProbes(
     settle(error);
   };
 
-  const pullHosts = (now: number) => {
-    while (!hostsExhausted && active.length < maxActiveHosts) {
-      const next = hosts.next();
-      if (next.done) {
-        hostsExhausted = true;
-        break;
-      }
-      const state = new HostState(hostCounter++, next.value, timing, now);
-      if (state.isSettled()) finishHost(state, false);
-      else active.push(state);
-    }
-  };
-
-  function finishHost(state: HostState, timedOut: boolean) {
-    state.done = true;
-    const at = active.indexOf(state);
-    if (at !== -1) active.splice(at, 1);
-    options.onHostDone({
-      index: state.index,
-      outcomes: state.outcomes,
-      timedOut,
-      srttMs: state.rtt.srttMs,
-      startedAtMs: state.startedAtMs,
-      endedAtMs: Date.now(),
-    });
-  }
-
-  const conclude = (state: HostState, index: number, outcome: OutcomeCode) => {
-    state.outcomes[index] = outcome;
-    pendingDone++;
-    if (!state.done && state.isSettled()) finishHost(state, false);
-  };
-
   const release = (slot: number): HostState => {
-    const state = slotHost[slot]!;
-    slotHost[slot] = null;
-    slotHandle[slot] = null;
-    freeSlots.push(slot);
-    inFlight--;
-    state.inFlight--;
+    const state = slots.release(slot);
     if (timing.scanDelayMs > 0) gateUntil = performance.now() + timing.scanDelayMs;
     return state;
   };
@@ -135,9 +71,9 @@ export async function runTcpProbes(
   function oncomplete(status: number, handle: TcpHandle, req: ConnectReq) {
     const slot = req.slot;
     // A connect we abandoned (timeout, host timeout) completes with ECANCELED, or late: ignore it.
-    if (slotHandle[slot] !== handle || status === UV.ECANCELED) return;
-    const index = slotIndex[slot]!;
-    const startedAt = slotStart[slot]!;
+    if (slots.handle[slot] !== handle || status === UV.ECANCELED) return;
+    const index = slots.portIndex[slot]!;
+    const startedAt = slots.startedAt[slot]!;
     const state = release(slot);
     if (status === 0) {
       const local: { address?: string; port?: number } = {};
@@ -149,19 +85,19 @@ export async function runTcpProbes(
       // A self-connect (the kernel picked the target port as our source port) proves nothing
       // listens there: a listener would have kept that port out of the ephemeral pool.
       const self = local.port === peer.port && local.address === peer.address;
-      if (!state.done) conclude(state, index, self ? Outcome.closed : Outcome.open);
+      if (!state.done) roster.conclude(state, index, self ? Outcome.closed : Outcome.open);
     } else {
-      // A refused socket can connect again: keep it rather than pay for a new one (see connectProbe).
+      // A refused socket can connect again: keep it rather than pay for a new one (see SocketPool).
       if (status === UV.ECONNREFUSED) sockets.keep(handle, state.host.family);
       else handle.close();
       const outcome = outcomeOfError(status);
       if (outcome === null) {
-        window.onResourceLimit(inFlight + 1);
+        window.onResourceLimit(slots.inFlight + 1);
         requeue(state, index);
         pump();
         return;
       }
-      if (!state.done) conclude(state, index, outcome);
+      if (!state.done) roster.conclude(state, index, outcome);
     }
     // Karn's rule: time first tries only. One answer in 8 is plenty of samples and spares the clock.
     if (state.tries[index] === 1 && ((answers++ & 7) === 0 || state.rtt.srttMs === null)) {
@@ -174,61 +110,53 @@ export async function runTcpProbes(
 
   const startProbe = (state: HostState, index: number, now: number): boolean => {
     const req = new binding.TCPConnectWrap();
-    const slot = freeSlots.pop()!;
     req.oncomplete = oncomplete;
-    req.slot = slot;
     const handle = sockets.connect(state.host.family, state.host.address, state.host.ports[index]!, req);
     const error = sockets.lastError;
     if (error !== 0) {
-      freeSlots.push(slot);
       handle.close();
       const outcome = outcomeOfError(error);
       if (outcome === null) {
-        window.onResourceLimit(inFlight);
+        window.onResourceLimit(slots.inFlight);
         requeue(state, index);
         return false;
       }
       state.tries[index] = state.tries[index]! + 1;
-      conclude(state, index, outcome);
+      roster.conclude(state, index, outcome);
       return true;
     }
     state.tries[index] = state.tries[index]! + 1;
-    slotHost[slot] = state;
-    slotHandle[slot] = handle;
-    slotIndex[slot] = index;
-    slotStart[slot] = now;
+    // libuv completes a connect from the event loop, never inside the call that starts it: the slot
+    // can wait until the connect is under way.
+    const slot = slots.take(state, handle, index, now);
+    req.slot = slot;
     // Only the last try waits for a late ICMPv6 error: earlier tries keep the scan fast.
     const lastTry = state.tries[index]! > timing.maxRetries;
     const timeout = state.rtt.timeoutMs();
     const deadline = now + (lastTry ? Math.max(timeout, state.lastTryFloorMs) : timeout);
     slotDeadline[slot] = deadline;
-    inFlight++;
-    state.inFlight++;
     if (deadline < sweepAt) armSweep(deadline, now);
     return true;
   };
 
   function pump() {
     if (settled) return;
-    if (pendingDone > 0 && options.onProbesDone) {
-      options.onProbesDone(pendingDone);
-      pendingDone = 0;
-    }
+    roster.reportProbesDone();
     let now = performance.now();
-    pullHosts(now);
+    roster.pull(now);
     let limit = window.size;
     let resourceLimited = false;
-    while (inFlight < limit && active.length > 0 && !resourceLimited) {
+    while (slots.inFlight < limit && active.length > 0 && !resourceLimited) {
       if (now < gateUntil) return armPump(gateUntil - now);
       let progressed = false;
-      for (let scanned = 0; scanned < active.length && inFlight < limit; scanned++) {
+      for (let scanned = 0; scanned < active.length && slots.inFlight < limit; scanned++) {
         const state = active[robin++ % active.length]!;
         if (state.inFlight >= state.window.size || !state.hasWork()) continue;
         const index = state.claim();
         if (index < 0) {
           // Other threads claimed the rest of this host.
-          if (state.isSettled()) finishHost(state, false);
-          if (active.length < maxActiveHosts) pullHosts(now);
+          if (state.isSettled()) roster.finish(state, false);
+          roster.pull(now);
           continue;
         }
         const wait = limiter.delayMs(now);
@@ -243,13 +171,13 @@ export async function runTcpProbes(
         progressed = true;
         if (timing.scanDelayMs > 0) gateUntil = Number.POSITIVE_INFINITY;
         // Finishing a host can shrink `active`; pull the next one in.
-        if (active.length < maxActiveHosts) pullHosts(now);
+        roster.pull(now);
       }
       if (!progressed) break;
       limit = window.size;
       now = performance.now();
     }
-    if (resourceLimited && inFlight === 0) {
+    if (resourceLimited && slots.inFlight === 0) {
       // Nothing of ours is open yet descriptors are short: someone else holds them. Wait, bounded.
       if (stalledSince < 0) stalledSince = now;
       if (now - stalledSince > RESOURCE_STALL_LIMIT_MS) {
@@ -263,8 +191,8 @@ export async function runTcpProbes(
       return armPump(10);
     }
     stalledSince = -1;
-    if (inFlight === 0 && active.length === 0 && hostsExhausted) {
-      if (pendingDone > 0) options.onProbesDone?.(pendingDone);
+    if (slots.inFlight === 0 && active.length === 0 && roster.exhausted) {
+      roster.reportProbesDone();
       settled = true;
       settle();
     }
@@ -294,11 +222,11 @@ export async function runTcpProbes(
     for (const state of [...active]) {
       if (state.deadline <= now) {
         closeHostProbes(state);
-        finishHost(state, true);
+        roster.finish(state, true);
       } else if (state.deadline < nextAt) nextAt = state.deadline;
     }
-    for (let slot = 0; slot < slotCount; slot++) {
-      if (slotHandle[slot] === null) continue;
+    for (let slot = 0; slot < slots.size; slot++) {
+      if (slots.handle[slot] === null) continue;
       const deadline = slotDeadline[slot]!;
       if (deadline <= now) expired.push(slot);
       else if (deadline < nextAt) nextAt = deadline;
@@ -312,19 +240,19 @@ export async function runTcpProbes(
 
   function expire() {
     expiry = undefined;
-    const slots = expired;
+    const due = expired;
     expired = [];
     const lost = new Set<HostState>();
-    for (const slot of slots) {
-      const handle = slotHandle[slot];
+    for (const slot of due) {
+      const handle = slots.handle[slot];
       if (handle === null || handle === undefined) continue;
-      const index = slotIndex[slot]!;
+      const index = slots.portIndex[slot]!;
       const state = release(slot);
       handle.close();
       lost.add(state);
       if (state.done) continue;
       if (state.tries[index]! <= timing.maxRetries) requeue(state, index);
-      else conclude(state, index, Outcome.noResponse);
+      else roster.conclude(state, index, Outcome.noResponse);
     }
     // One loss event per host per sweep, as TCP halves once per window of losses.
     for (const state of lost) state.window.onLoss();
@@ -332,9 +260,9 @@ export async function runTcpProbes(
   }
 
   function closeHostProbes(state: HostState) {
-    for (let slot = 0; slot < slotCount; slot++) {
-      if (slotHost[slot] !== state) continue;
-      const handle = slotHandle[slot]!;
+    for (let slot = 0; slot < slots.size; slot++) {
+      if (slots.host[slot] !== state) continue;
+      const handle = slots.handle[slot]!;
       release(slot);
       handle.close();
     }
@@ -350,10 +278,10 @@ export async function runTcpProbes(
     if (sweepTimer !== undefined) clearTimeout(sweepTimer);
     if (pumpTimer !== undefined) clearTimeout(pumpTimer);
     if (expiry !== undefined) clearImmediate(expiry);
-    for (let slot = 0; slot < slotCount; slot++) {
-      const handle = slotHandle[slot];
+    for (let slot = 0; slot < slots.size; slot++) {
+      const handle = slots.handle[slot];
       if (handle) {
-        slotHandle[slot] = null;
+        slots.handle[slot] = null;
         handle.close();
       }
     }
