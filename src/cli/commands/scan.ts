@@ -31,6 +31,7 @@ import { createProgressLine } from '../progress.js';
 import { VERSION } from '../version.js';
 import { integer, type ScanCliOptions, serviceDetectFrom, timingFrom } from './scan-options.js';
 import { addOsGuess, openRawSession } from './scan-os.js';
+import { runScanPasses } from './scan-passes.js';
 
 async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<void> {
   const timing = timingFrom(options);
@@ -165,31 +166,20 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
     await record(host);
   };
   try {
-    if (!scanUdp) {
-      for await (const host of scanTcpHosts(targets)) await complete(host);
-    } else {
-      // With a TCP scan too, the TCP pass decides which hosts are up and the UDP pass completes them.
-      const tcpHosts = new Map<string, HostResult>();
-      let udpTargets: Iterable<ScanTarget> = targets;
-      if (scanTcp) {
-        for await (const host of scanTcpHosts(targets)) {
-          if (host.status === 'up') tcpHosts.set(host.address, host);
-          else await record(host);
-        }
-        udpTargets = [...tcpHosts.values()].map(({ address, family, hostnames }) => ({
-          address,
-          family,
-          hostnames,
-        }));
-      }
-      for await (const host of scanUdpHosts(udpTargets, {
-        ...common,
-        ports: udpPorts,
-        skipDiscovery: scanTcp || (options.Pn ?? false),
-      })) {
-        await complete(mergeHostResults(tcpHosts.get(host.address), host));
-      }
-    }
+    await runScanPasses({
+      targets,
+      scanTcp,
+      scanUdp,
+      scanTcpHosts,
+      scanUdpHosts: (list, skipDiscovery) =>
+        scanUdpHosts(list, {
+          ...common,
+          ports: udpPorts,
+          skipDiscovery: skipDiscovery || (options.Pn ?? false),
+        }),
+      complete,
+      record,
+    });
   } catch (error) {
     if (!controller.signal.aborted) {
       await xml?.close();
@@ -235,19 +225,6 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
   }
   process.stdout.off('error', onStdoutError);
   if (report.stats.interrupted && !readerGone) process.exitCode = ExitCode.interrupted;
-}
-
-/** One host's TCP and UDP results as one (the TCP pass's status, both port lists). */
-function mergeHostResults(tcp: HostResult | undefined, udp: HostResult): HostResult {
-  if (!tcp) return udp;
-  const merged: HostResult = {
-    ...tcp,
-    ports: [...tcp.ports, ...udp.ports],
-    extraPorts: [...tcp.extraPorts, ...udp.extraPorts],
-    endedAt: udp.endedAt,
-  };
-  if (udp.timedOut) merged.timedOut = true;
-  return merged;
 }
 
 /** Builds the `scan` command. */
