@@ -1,5 +1,5 @@
 // The verify vocabulary: each finding kind with its fixed severity, and how findings are ordered.
-import type { Evidence, Finding, FindingKind, Protocol, Severity, VerdictLevel } from '../model.js';
+import type { Finding, FindingKind, Severity, VerdictLevel } from '../model.js';
 
 /** The severity of each finding kind (README "Findings" documents the same table). */
 export const FINDING_SEVERITY: Readonly<Record<FindingKind, Severity>> = {
@@ -34,14 +34,7 @@ export function worseLevel(a: VerdictLevel, b: VerdictLevel): VerdictLevel {
 }
 
 /** What a finding is about and says; the severity comes from its kind unless lowered with a reason. */
-export interface FindingDraft {
-  kind: FindingKind;
-  protocol: Protocol;
-  port: number;
-  address: string;
-  message: string;
-  advice: string;
-  evidence: Evidence[];
+export interface FindingDraft extends Omit<Finding, 'severity'> {
   /** Only `unregistered-reserved-port` is lowered (to notice) when something explains the port. */
   severity?: Severity;
 }
