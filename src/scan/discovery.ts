@@ -2,6 +2,7 @@
 // anything answers (SYN-ACK or RST) on a few common ports; ICMP errors and silence mean down.
 import type { AddressFamily, HostStatus, HostStatusReason } from '../model.js';
 import { Outcome } from './outcome.js';
+import { isOwnAddress, readOwnAddresses } from './own-addresses.js';
 import { runTcpProbes } from './tcp-connect.js';
 import type { TimingOptions } from './timing.js';
 
@@ -16,11 +17,6 @@ export interface DiscoveryResult {
   srttMs: number | null;
 }
 
-/** True for 127.0.0.0/8 and ::1: the kernel itself answers, no packet leaves. */
-export function isLoopbackAddress(address: string): boolean {
-  return address === '::1' || /^127\./.test(address);
-}
-
 /** Asks every address whether it is up; results are in the order given. */
 export async function discoverHosts(
   hosts: readonly { address: string; family: AddressFamily }[],
@@ -32,9 +28,11 @@ export async function discoverHosts(
     reason: 'localhost-response',
     srttMs: null,
   }));
+  // This host's own addresses answer from the kernel itself, as nmap's localhost-response says.
+  const own = readOwnAddresses();
   const probed = hosts
     .map((host, at) => ({ host, at }))
-    .filter(({ host }) => !isLoopbackAddress(host.address));
+    .filter(({ host }) => !isOwnAddress(host.address, own));
   if (probed.length === 0) return results;
   // Retrying a silent host many times only delays the verdict; nmap's ping retries little too.
   const discoveryTiming = { ...timing, maxRetries: Math.min(timing.maxRetries, 1) };

@@ -3,10 +3,10 @@
 // open, ICMP port-unreachable (ECONNREFUSED on the socket) closed, other ICMP errors filtered, and
 // silence after every try open|filtered. Hosts that rate-limit their ICMP errors are paced.
 import type { AddressFamily } from '../model.js';
-import { isLoopbackAddress } from './discovery.js';
 import { type EngineRunOptions, HostRoster } from './host-roster.js';
 import { type EngineHost, HostState } from './host-state.js';
 import { Outcome } from './outcome.js';
+import { isOwnAddress, readOwnAddresses } from './own-addresses.js';
 import { ProbeSlots } from './probe-slots.js';
 import { ProbeWindow, RateLimiter, type TimingOptions } from './timing.js';
 import {
@@ -31,15 +31,18 @@ export interface UdpRunOptions extends EngineRunOptions {
 
 /** One host of a UDP scan: its probing state and ICMP pacing. */
 class UdpHostState extends HostState {
-  /** Loopback never rate-limits (icmpv4_xrlim_allow exempts it). */
-  readonly loopback: boolean;
+  /**
+   * An address of this host (own-addresses.ts): delivered through the loopback device, which never
+   * rate-limits ICMP (icmpv4_xrlim_allow exempts it), and where our own probe sockets listen too.
+   */
+  readonly own: boolean;
   sawIcmp = false;
   paceMs = 0;
   nextSendAt = 0;
 
-  constructor(index: number, host: EngineHost, timing: Readonly<TimingOptions>, now: number) {
+  constructor(index: number, host: EngineHost, timing: Readonly<TimingOptions>, now: number, own: boolean) {
     super(index, host, timing, now);
-    this.loopback = isLoopbackAddress(host.address);
+    this.own = own;
   }
 }
 
@@ -53,17 +56,19 @@ export async function runUdpProbes(
   signal?.throwIfAborted();
   const window = new ProbeWindow({ ...timing, initialWindow: timing.maxWindow });
   const limiter = new RateLimiter(timing.maxRate);
+  const ownAddresses = readOwnAddresses();
   const roster = new HostRoster(
     hosts,
-    (index, host, now) => new UdpHostState(index, host, timing, now),
+    (index, host, now) =>
+      new UdpHostState(index, host, timing, now, isOwnAddress(host.address, ownAddresses)),
     options,
   );
   const active = roster.active;
   const slots = new ProbeSlots<UdpHostState, UdpHandle>(timing.maxWindow);
   const spares: UdpHandle[][] = [[], []];
   const ownPorts = options.ownPorts ?? createOwnPortMap();
-  // Nothing but this scan can hold a port our socket is bound to (no SO_REUSEADDR): over loopback
-  // that port is closed to everyone else, and a probe of it would only reach ourselves.
+  // Nothing but this scan can hold a port our socket is bound to (no SO_REUSEADDR): at an address
+  // of this host that port is closed to everyone else, and a probe of it would only reach ourselves.
   const isOwnPort = (family: AddressFamily, port: number) =>
     Atomics.load(ownPorts, ownPortIndex(family, port)) === 1;
   const allHandles = new Set<UdpHandle>();
@@ -120,7 +125,7 @@ export async function runUdpProbes(
     const startedAt = slots.startedAt[slot]!;
     const state = release(slot);
     const family = state.host.family;
-    const ownReply = nread >= 0 && state.loopback && isOwnPort(family, state.host.ports[index]!);
+    const ownReply = nread >= 0 && state.own && isOwnPort(family, state.host.ports[index]!);
     const outcome = ownReply ? Outcome.closed : nread >= 0 ? Outcome.open : outcomeOfUdpError(nread);
     if (outcome === null) {
       window.onResourceLimit(slots.inFlight + 1);
@@ -144,7 +149,7 @@ export async function runUdpProbes(
     // The socket first, then the look-up: two threads that each bind a new socket and then probe
     // the other's port cannot both miss the other's mark (sequentially consistent Atomics).
     const handle = spare.pop() ?? newHandle(family);
-    if (state.loopback && isOwnPort(family, port)) {
+    if (state.own && isOwnPort(family, port)) {
       spare.push(handle);
       state.tries[index] = state.tries[index]! + 1;
       roster.conclude(state, index, Outcome.closed);
@@ -232,7 +237,7 @@ export async function runUdpProbes(
       window.onLoss();
       // Silence from a host that does send port-unreachables may be its ICMP rate limit, not the
       // port: from now on space its probes so every error can get through.
-      if (state.sawIcmp && !state.loopback && state.paceMs === 0) {
+      if (state.sawIcmp && !state.own && state.paceMs === 0) {
         state.paceMs = ICMP_INTERVAL_MS[state.host.family];
       }
       if (state.done) continue;

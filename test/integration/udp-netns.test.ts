@@ -195,3 +195,31 @@ describe('earshot scan -sU in namespaces', { skip: skipUnlessRoot }, () => {
     });
   });
 });
+
+describe("earshot scan -sU of this host's own interface addresses", { skip: skipUnlessRoot }, () => {
+  it('finds exactly the listener: its own probe sockets are not taken for open ports', async () => {
+    await withNetns('uown', async (ns) => {
+      await withNetns('upeer', async (peer) => {
+        const link = await linkNamespaces(ns, peer);
+        await ns.listen(['udp:0.0.0.0:40000', 'udp:[::]:40000']);
+        for (const address of [link.aV4, link.aV6, link.aV4]) {
+          const result = await runEarshot(['scan', '-sU', '--json', '-p-', address], {
+            netns: ns,
+            timeoutMs: 120_000,
+          });
+          assert.equal(result.code, 0, result.stderr);
+          const host = (JSON.parse(result.stdout) as ScanReport).hosts[0]!;
+          assert.equal(host.statusReason, 'localhost-response', 'an own address is up without probing');
+          assert.deepEqual(
+            host.ports.map((p) => `${p.port}/${p.state}`),
+            ['40000/open'],
+            `${address}: no own socket mistaken for a listener`,
+          );
+          assert.deepEqual(host.extraPorts, [
+            { state: 'closed', count: 65534, reasons: { 'port-unreach': 65534 }, protocol: 'udp' },
+          ]);
+        }
+      });
+    });
+  });
+});
