@@ -269,8 +269,8 @@ export function scanCommand(): Command {
       `
 Each port comes out open (the connect completed: syn-ack), closed (refused: conn-refused) or
 filtered (no answer after retries: no-response; or an ICMP error: host-unreach, net-unreach,
-admin-prohibited). Hosts are first asked whether they are up (TCP 80, 443, 22; loopback is always
-up); down hosts are reported, not scanned; -Pn skips that. Results print host by host as they
+admin-prohibited). Hosts are first asked whether they are up (TCP 80, 443, 22; this host's own
+addresses are always up); down hosts are reported, not scanned; -Pn skips that. Results print host by host as they
 finish. On a terminal a progress line shows on stderr; Ctrl-C stops, prints what finished, and
 exits 130. Bad targets, ports or options exit 64 before any packet is sent.
 
