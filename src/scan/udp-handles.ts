@@ -68,8 +68,8 @@ export function outcomeOfUdpError(status: number): OutcomeCode | null {
 /**
  * Ports held by this scan's own UDP sockets, v4 at [port] and v6 at [65536 + port], shared by every
  * thread of the scan. At an address of this host (loopback or an interface's) a datagram to such a
- * port reaches our own socket, bound to the wildcard address (an idle one
- * swallows it; two that probe each other's ports answer each other), so those probes would lie.
+ * port reaches our own socket, bound to the wildcard address (an idle one swallows it; two that
+ * probe each other's ports answer each other), so those probes would lie.
  */
 export function createOwnPortMap(): Uint8Array {
   return new Uint8Array(new SharedArrayBuffer(2 * 65536));
