@@ -121,16 +121,16 @@ describe('diffReports', () => {
 
   it('matches IPv6 hosts however the address is written, and orders v4 before v6 by number', async () => {
     const result = await diff(
-      [upHost('0:0:0:0:0:0:0:1', [], 10), upHost('10.0.0.10', [], 10), upHost('10.0.0.9', [], 10)],
+      [upHost('0:0:0:0:0:0:0:1', [], 10), upHost('198.51.100.10', [], 10), upHost('198.51.100.9', [], 10)],
       [
         upHost('::1', [openPort(22, 'ssh')], 10),
-        upHost('10.0.0.10', [openPort(22, 'ssh')], 10),
-        upHost('10.0.0.9', [openPort(22, 'ssh')], 10),
+        upHost('198.51.100.10', [openPort(22, 'ssh')], 10),
+        upHost('198.51.100.9', [openPort(22, 'ssh')], 10),
       ],
     );
     assert.deepEqual(
       result.hosts.map((h) => h.address),
-      ['10.0.0.9', '10.0.0.10', '::1'],
+      ['198.51.100.9', '198.51.100.10', '::1'],
     );
     assert.ok(result.hosts.every((h) => h.status.before === 'up'));
   });

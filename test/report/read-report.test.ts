@@ -81,7 +81,7 @@ describe('readReport', () => {
 
   const bad: [string, string, RegExp][] = [
     ['an empty file', '  \n', /the file is empty/],
-    ['text that is neither JSON nor XML', 'Host: 1.2.3.4 ()\tStatus: Up\n', /neither JSON nor XML/],
+    ['text that is neither JSON nor XML', 'Host: 203.0.113.4 ()\tStatus: Up\n', /neither JSON nor XML/],
     ['broken JSON', '{"tool": "earshot",', /not valid JSON/],
     [
       'JSON of another kind',
@@ -102,7 +102,7 @@ describe('readReport', () => {
     ],
     [
       'a port number out of range',
-      '<nmaprun><host><address addr="1.2.3.4"/><ports><port protocol="tcp" portid="99999"/></ports></host></nmaprun>',
+      '<nmaprun><host><address addr="203.0.113.4"/><ports><port protocol="tcp" portid="99999"/></ports></host></nmaprun>',
       /portid "99999"/,
     ],
   ];
