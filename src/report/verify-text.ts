@@ -132,6 +132,7 @@ export function renderVerifyText(report: VerifyReport, options: TextRenderOption
   const verdict = report.stats.interrupted
     ? paint.level.warning('Verdict: INCOMPLETE (interrupted: the witnesses did not finish)')
     : paint.level[level](`Verdict: ${level.toUpperCase()}`);
-  out.push(`${verdict} — ${report.ports.length} ports judged in ${seconds} s`);
+  const judged = report.ports.length;
+  out.push(`${verdict} — ${judged} port${judged === 1 ? '' : 's'} judged in ${seconds} s`);
   return `${out.join('\n')}\n`;
 }
