@@ -167,7 +167,7 @@ async function runRpcWitness(
       status: {
         witness: 'rpc',
         available: true,
-        detail: `portmapper on ${portmapperHost.address}:111 lists ${rpc.length} registrations`,
+        detail: `portmapper on ${portmapperHost.address}:111 lists ${count(rpc.length, 'registration')}`,
       },
     };
   } catch (error) {
@@ -220,8 +220,8 @@ export async function gatherTestimony(options: WitnessOptions): Promise<Testimon
     {
       witness: 'network',
       available: hosts.length > 0,
-      detail: `TCP connect scan of ${options.targets.map((target) => target.address).join(', ')}, ${options.ports.length} ports${
-        options.udpPorts ? `; UDP scan, ${options.udpPorts.length} ports` : '; no UDP scan'
+      detail: `TCP connect scan of ${options.targets.map((target) => target.address).join(', ')}, ${count(options.ports.length, 'port')}${
+        options.udpPorts ? `; UDP scan, ${count(options.udpPorts.length, 'port')}` : '; no UDP scan'
       }${network.detected.length > 0 ? `; ${count(network.detected.length, 'service')} identified by probing` : ''}${interrupted ? ' (interrupted)' : ''}`,
     },
     {

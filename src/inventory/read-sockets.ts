@@ -189,7 +189,7 @@ export async function readSockets(options: ReadSocketsOptions = {}): Promise<Inv
   if (blind) {
     warnings.push({
       source: procRoot,
-      message: `${scan.deniedPids.length} processes' file descriptors could not be read (EACCES); sockets only they hold show "${OWNER_UNKNOWN_MESSAGE}".`,
+      message: `${scan.deniedPids.length} ${scan.deniedPids.length === 1 ? "process's" : "processes'"} file descriptors could not be read (EACCES); sockets only they hold show "${OWNER_UNKNOWN_MESSAGE}".`,
     });
   }
   if (deniedNamespaces > 0) {

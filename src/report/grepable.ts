@@ -68,7 +68,7 @@ export function renderVerifyGrepable(report: VerifyReport): string {
     lines.push(`${prefix}\tPorts: ${entries.join(', ')}\n`);
   }
   lines.push(
-    `# earshot done at ${ctimeString(stats.endedAt)} -- ${report.scanned.addresses.length} addresses verified in ${elapsedSeconds(stats.elapsedMs)} seconds\n`,
+    `# earshot done at ${ctimeString(stats.endedAt)} -- ${report.scanned.addresses.length} address${report.scanned.addresses.length === 1 ? '' : 'es'} verified in ${elapsedSeconds(stats.elapsedMs)} seconds\n`,
   );
   return lines.join('');
 }
