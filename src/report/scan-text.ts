@@ -44,6 +44,10 @@ export function renderHostText(host: HostResult, options: ScanTextOptions = {}):
   }
   if (host.timedOut)
     lines.push(c.yellow('Skipped the rest: --host-timeout expired; ports not shown were not concluded.'));
+  // nmap (7.93) words a host with nothing to list this way, before its "Not shown" line.
+  if (host.ports.length === 0 && host.extraPorts.length === 1) {
+    lines.push(`All ${host.extraPorts[0]!.count} scanned ports on ${hostLabel(host)} are in ignored states.`);
+  }
   for (const extra of host.extraPorts) {
     const reasons = Object.entries(extra.reasons)
       .map(([reason, count]) => (Object.keys(extra.reasons).length > 1 ? `${count} ${reason}` : reason))
@@ -53,10 +57,6 @@ export function renderHostText(host: HostResult, options: ScanTextOptions = {}):
     );
   }
   if (host.ports.length === 0) {
-    if (host.extraPorts.length === 1) {
-      const only = host.extraPorts[0]!;
-      lines.push(`All ${only.count} scanned ports on ${hostLabel(host)} are in state ${only.state}.`);
-    }
     return `${[...lines, ...osLines(host)].join('\n')}\n\n`;
   }
   const rows = host.ports.map((port) => [
