@@ -16,17 +16,22 @@ function normalise(address: string): string | null {
   return ipaddr.isValid(bare) ? ipaddr.parse(bare).toNormalizedString() : null;
 }
 
+/** Every address of this host's interfaces as the kernel reports them, loopback's included. */
+export function interfaceAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((entries) =>
+    (entries ?? []).map((entry) => entry.address),
+  );
+}
+
 /**
  * The addresses of this host's interfaces, read now (they can change while a long program runs):
  * for `isOwnAddress`, which takes the set so a scan reads the interfaces once.
  */
 export function readOwnAddresses(): ReadonlySet<string> {
   const own = new Set<string>();
-  for (const entries of Object.values(networkInterfaces())) {
-    for (const entry of entries ?? []) {
-      const address = normalise(entry.address);
-      if (address !== null) own.add(address);
-    }
+  for (const address of interfaceAddresses()) {
+    const normalised = normalise(address);
+    if (normalised !== null) own.add(normalised);
   }
   return own;
 }

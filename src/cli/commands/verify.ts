@@ -1,6 +1,6 @@
 // `earshot verify`: the guide's whole investigation in one command, with a verdict for every port.
 import { readFile } from 'node:fs/promises';
-import { hostname, networkInterfaces } from 'node:os';
+import { hostname } from 'node:os';
 import { Command } from 'commander';
 import { loadServiceCatalog } from '../../catalog/services.js';
 import { EarshotError, errnoCode } from '../../errors.js';
@@ -12,6 +12,7 @@ import { stringifySafeJson } from '../../report/safe-json.js';
 import { renderVerifyHtml } from '../../report/verify-html.js';
 import { overallLevel, renderVerifyText } from '../../report/verify-text.js';
 import { renderVerifyXml } from '../../report/verify-xml.js';
+import { interfaceAddresses } from '../../scan/own-addresses.js';
 import { formatPortSpec, parsePortSpec } from '../../scan/ports.js';
 import { prepareTargets } from '../../scan/targets.js';
 import { ExitCode } from '../exit-codes.js';
@@ -39,18 +40,6 @@ interface VerifyOptions extends OutputFileOptions {
   json?: boolean;
   output?: string;
   color?: boolean;
-}
-
-/** Addresses of this host's own interfaces (link-local IPv6 needs a scope earshot does not track). */
-function interfaceAddresses(): string[] {
-  const addresses: string[] = [];
-  for (const entries of Object.values(networkInterfaces())) {
-    for (const entry of entries ?? []) {
-      if (entry.family === 'IPv6' && entry.address.toLowerCase().startsWith('fe80:')) continue;
-      addresses.push(entry.address);
-    }
-  }
-  return addresses;
 }
 
 async function loadBaseline(path: string): Promise<Baseline> {
@@ -81,7 +70,10 @@ async function runVerify(targetArgs: string[], options: VerifyOptions): Promise<
   const ports = parsePortSpec(options.ports);
   const baseline = options.baseline ? await loadBaseline(options.baseline) : null;
   const specs = targetArgs.length > 0 ? [...targetArgs] : ['127.0.0.1', '::1'];
-  if (options.interfaces) specs.push(...interfaceAddresses().filter((address) => !specs.includes(address)));
+  // Link-local IPv6 addresses are left out: they need a scope (an interface) earshot does not track.
+  const scannable = (address: string) =>
+    !address.toLowerCase().startsWith('fe80:') && !specs.includes(address);
+  if (options.interfaces) specs.push(...interfaceAddresses().filter(scannable));
   const targets = [...(await prepareTargets({ targets: specs }))];
   const catalog = await loadServiceCatalog();
 
