@@ -13,7 +13,8 @@ export type EarshotErrorCode =
   | 'ERR_BASELINE'
   | 'ERR_REPORT_READ'
   | 'ERR_RPC'
-  | 'ERR_RESOURCE';
+  | 'ERR_RESOURCE'
+  | 'ERR_INTERRUPTED';
 
 /** Codes that mean the user's input was wrong (exit status 64, EX_USAGE). */
 export const USAGE_ERROR_CODES: ReadonlySet<EarshotErrorCode> = new Set([

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The earshot binary. `--version` answers before anything else loads, so scripts that ask it pay
 // only Node's own start-up; everything else loads the command line on demand.
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {

@@ -1,9 +1,9 @@
 // The earshot command line: every command registered, argv parsed, errors turned into exit statuses.
 import { Command, CommanderError } from 'commander';
 import { EarshotError, USAGE_ERROR_CODES } from '../errors.js';
+import { VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
 import { expandNmapOutputFlags, normaliseScanArgs } from './nmap-args.js';
-import { VERSION } from './version.js';
 
 /**
  * Every command, in the order help lists them. Each is loaded only when needed: `earshot local`
@@ -74,6 +74,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof EarshotError) {
       process.stderr.write(`earshot: ${error.message}\n`);
+      if (error.code === 'ERR_INTERRUPTED') return ExitCode.interrupted;
       return USAGE_ERROR_CODES.has(error.code) ? ExitCode.usage : ExitCode.software;
     }
     process.stderr.write(

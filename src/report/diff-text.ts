@@ -1,5 +1,5 @@
 // `earshot diff` for people: ndiff's layout, "-" for the old report and "+" for the new one.
-import type { HostDiff, NotShownCount, PortView, ReportDiff, ReportSummary } from './diff.js';
+import type { HostDiff, NotShownCount, PortView, ReportDiff, ReportSummary } from '../compare/diff.js';
 import { ctimeString } from './nmap-time.js';
 import { escapeForTerminal } from './terminal-escape.js';
 

@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { expandNmapOutputFlags } from '../../src/cli/nmap-args.js';
 import { openScanXmlStream, resolveOutputFiles, writeOutputFiles } from '../../src/cli/output-files.js';
+import { readReport } from '../../src/compare/read-report.js';
 import { isEarshotError } from '../../src/errors.js';
 import { renderScanXml } from '../../src/report/nmap-xml.js';
-import { readReport } from '../../src/report/read-report.js';
 import { downHost, openPort, scanReport, upHost } from '../helpers/scan-report.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 

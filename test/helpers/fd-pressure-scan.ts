@@ -3,7 +3,7 @@
 // ports, the folded counts, and how many times descriptors ran out, as JSON.
 import { closeSync, openSync } from 'node:fs';
 import { createServiceCatalog } from '../../src/catalog/services.js';
-import { scanHosts } from '../../src/scan/scan-hosts.js';
+import { scanHosts } from '../../src/scan/engine/scan-hosts.js';
 
 const ports = Array.from({ length: 65535 }, (_, i) => i + 1);
 let exhausted = 0;

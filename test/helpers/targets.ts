@@ -8,7 +8,7 @@ import {
   prepareTargets,
   type TargetResolver,
   type TargetSpec,
-} from '../../src/scan/targets.js';
+} from '../../src/scan/targets/targets.js';
 
 /** The first `limit` targets as "address" or "address(name,name)". */
 export function list(prepared: PreparedTargets, limit = 1000): string[] {

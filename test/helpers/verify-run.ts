@@ -1,8 +1,8 @@
 // Runs the built `earshot verify` inside a test namespace and parses its JSON report, checked
 // against the published schema.
 import assert from 'node:assert/strict';
+import { loadReportValidator } from '../../src/compare/report-schema.js';
 import type { Finding, VerifyPort, VerifyReport } from '../../src/model.js';
-import { loadReportValidator } from '../../src/report/report-schema.js';
 import { earshotBin } from './cli.js';
 import type { CommandResult, Netns } from './netns.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { diffReports } from '../../src/report/diff.js';
+import { diffReports } from '../../src/compare/diff.js';
+import { parseReport } from '../../src/compare/read-report.js';
 import { renderDiffText } from '../../src/report/diff-text.js';
-import { parseReport } from '../../src/report/read-report.js';
 import { renderVerifyXml } from '../../src/report/verify-xml.js';
 import { hasCommand, run } from '../helpers/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';

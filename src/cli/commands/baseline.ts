@@ -9,7 +9,7 @@ import { readSockets } from '../../inventory/read-sockets.js';
 import type { RpcRegistration } from '../../model.js';
 import { createBaseline, formatBaseline } from '../../reconcile/baseline.js';
 import { baselineCandidates, reconcile } from '../../reconcile/reconcile.js';
-import { queryPortmapper } from '../../scan/portmapper.js';
+import { queryPortmapper } from '../../scan/rpc/portmapper.js';
 
 async function registrationsIfPortmapper(hasPortmapper: boolean): Promise<RpcRegistration[]> {
   if (!hasPortmapper) return [];

@@ -1,10 +1,10 @@
 // `earshot diff OLD NEW`: what changed between two scan reports (earshot JSON or nmap/earshot XML),
 // with ndiff's exit contract: 0 no change, 1 changes, 2 an error.
 import { Command } from 'commander';
+import { diffReports } from '../../compare/diff.js';
+import { readReport } from '../../compare/read-report.js';
 import { isEarshotError } from '../../errors.js';
-import { diffReports } from '../../report/diff.js';
 import { renderDiffText } from '../../report/diff-text.js';
-import { readReport } from '../../report/read-report.js';
 import { stringifySafeJson } from '../../report/safe-json.js';
 import { escapeForTerminal } from '../../report/terminal-escape.js';
 

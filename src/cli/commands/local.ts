@@ -1,12 +1,11 @@
 // `earshot local`: the kernel's socket table read from /proc, with every process holding each socket.
 import { Command, Option } from 'commander';
 import { EarshotError } from '../../errors.js';
-import { filterSockets, type SocketFilter } from '../../inventory/filter.js';
-import { readSockets } from '../../inventory/read-sockets.js';
-import type { AddressFamily, LocalReport, Protocol } from '../../model.js';
+import type { SocketFilter } from '../../inventory/filter.js';
+import { local } from '../../inventory/local.js';
+import type { AddressFamily, Protocol } from '../../model.js';
 import { renderLocalText } from '../../report/local-text.js';
 import { escapeForTerminal } from '../../report/terminal-escape.js';
-import { VERSION } from '../version.js';
 
 interface LocalOptions {
   all?: boolean;
@@ -66,7 +65,8 @@ async function runLocal(options: LocalOptions): Promise<void> {
   const families: AddressFamily[] =
     options.ipv4 === options.ipv6 ? ['ipv4', 'ipv6'] : options.ipv4 ? ['ipv4'] : ['ipv6'];
   // No SIGINT handler: the read is one short synchronous pass, and Ctrl-C's default fits.
-  const inventory = await readSockets({
+  const report = await local({
+    filter,
     protocols,
     families,
     listeningOnly: !options.all,
@@ -74,23 +74,21 @@ async function runLocal(options: LocalOptions): Promise<void> {
     ...(options.procRoot ? { procRoot: options.procRoot } : {}),
     ...(options.passwdFile ? { passwdPath: options.passwdFile } : {}),
   });
-  inventory.sockets = filterSockets(inventory.sockets, filter);
   if (options.json) {
-    const report: LocalReport = { tool: 'earshot', version: VERSION, kind: 'local', ...inventory };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
-  for (const warning of inventory.warnings.slice(0, MAX_WARNINGS_SHOWN)) {
+  for (const warning of report.warnings.slice(0, MAX_WARNINGS_SHOWN)) {
     const where = warning.line === undefined ? warning.source : `${warning.source}:${warning.line}`;
     process.stderr.write(`earshot: warning: ${escapeForTerminal(`${where}: ${warning.message}`)}\n`);
   }
-  if (inventory.warnings.length > MAX_WARNINGS_SHOWN) {
+  if (report.warnings.length > MAX_WARNINGS_SHOWN) {
     process.stderr.write(
-      `earshot: warning: ${inventory.warnings.length - MAX_WARNINGS_SHOWN} more warnings (see --json)\n`,
+      `earshot: warning: ${report.warnings.length - MAX_WARNINGS_SHOWN} more warnings (see --json)\n`,
     );
   }
   process.stdout.write(
-    renderLocalText(inventory, { showPeer: options.all ?? false, showNetns: options.allNetns ?? false }),
+    renderLocalText(report, { showPeer: options.all ?? false, showNetns: options.allNetns ?? false }),
   );
 }
 

@@ -5,7 +5,7 @@ import { loadRpcProgramCatalog } from '../../catalog/rpc-programs.js';
 import { EarshotError, isEarshotError } from '../../errors.js';
 import type { RpcRegistration } from '../../model.js';
 import { escapeForTerminal } from '../../report/terminal-escape.js';
-import { dumpPortmapper, type PortmapperVersion } from '../../scan/portmapper.js';
+import { dumpPortmapper, type PortmapperVersion } from '../../scan/rpc/portmapper.js';
 
 interface RpcinfoOptions {
   port: string;

@@ -1,7 +1,7 @@
 // The scan command's options, turned into checked engine settings (usage errors name the option).
 import { EarshotError } from '../../errors.js';
-import type { ServiceDetectOptions } from '../../scan/service-detect.js';
-import { parseDurationMs, type TimingOptions, type TimingPreset } from '../../scan/timing.js';
+import { parseDurationMs, type TimingOptions, type TimingPreset } from '../../scan/engine/timing.js';
+import type { ServiceDetectOptions } from '../../scan/service/service-detect.js';
 import type { OutputFileOptions } from '../output-files.js';
 
 /** The scan command's options as commander hands them over. */

@@ -1,231 +1,76 @@
 // `earshot scan`: which TCP ports answer on these hosts? nmap -sT's job, streamed host by host.
-import { writeFile } from 'node:fs/promises';
+// The command is wiring: options to ScanOptions (scan-options.ts), scan() from the library, each
+// finished host to the outputs (scan-output.ts), the exit status.
 import { Command, Option } from 'commander';
-import { loadServiceCatalog } from '../../catalog/services.js';
-import { EarshotError, errnoCode } from '../../errors.js';
-import type { HostResult, ScanReport } from '../../model.js';
-import { renderScanGrepable } from '../../report/grepable.js';
-import { renderScanXml } from '../../report/nmap-xml.js';
-import { renderScanJson } from '../../report/scan-json.js';
-import {
-  renderHostText,
-  renderScanFooter,
-  renderScanHeader,
-  renderScanText,
-} from '../../report/scan-text.js';
-import { defaultPorts, formatPortSpec, parsePortSpec } from '../../scan/ports.js';
-import { prepareScanThreads, scanHosts, scanUdpHosts } from '../../scan/scan-hosts.js';
-import { addServiceDetection } from '../../scan/service-detect.js';
-import { scanSynHosts } from '../../scan/syn-scan.js';
-import type { ScanTarget } from '../../scan/targets.js';
-import { prepareTargets } from '../../scan/targets.js';
+import { EarshotError } from '../../errors.js';
+import { scan } from '../../scan/scan.js';
+import { parsePortSpec } from '../../scan/targets/ports.js';
 import { ExitCode } from '../exit-codes.js';
-import {
-  addOutputFileOptions,
-  openScanXmlStream,
-  resolveOutputFiles,
-  type ScanXmlStream,
-  writeOutputFiles,
-} from '../output-files.js';
+import { watchInterrupt } from '../interrupt.js';
+import { addOutputFileOptions, resolveOutputFiles } from '../output-files.js';
 import { createProgressLine } from '../progress.js';
-import { VERSION } from '../version.js';
 import { integer, type ScanCliOptions, serviceDetectFrom, timingFrom } from './scan-options.js';
-import { addOsGuess, openRawSession } from './scan-os.js';
-import { runScanPasses } from './scan-passes.js';
+import { openScanOutput } from './scan-output.js';
 
 async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<void> {
-  const timing = timingFrom(options);
-  // -oN/-oX/-oG/-oJ/-oA are checked before any packet is sent.
+  // Every option, and -oN/-oX/-oG/-oJ/-oA, is checked before any packet is sent.
   const files = resolveOutputFiles(options);
-  const detect = serviceDetectFrom(options);
+  const serviceDetection = serviceDetectFrom(options);
   const threads = options.threads === undefined ? undefined : integer(options.threads, '--threads', 1, 64);
-  if (targetArgs.length === 0 && options.iL === undefined) {
-    throw new EarshotError(
-      'ERR_TARGET_SPEC',
-      'No targets given: name hosts (earshot scan localhost) or a file (-iL hosts.txt).',
-    );
-  }
-  const scanUdp = options.sU ?? false;
-  const scanSyn = options.sS ?? false;
-  if (scanSyn && options.sT) {
+  if (options.sS && options.sT) {
     throw new EarshotError('ERR_OPTION', 'Choose one TCP scan: -sS (raw SYN) or -sT (connect), not both.');
   }
-  const scanTcp = (options.sT ?? false) || scanSyn || !scanUdp;
-  const raw = openRawSession({ syn: scanSyn, osGuess: options.osGuess ?? false });
-  // The default port set needs the catalog now; otherwise the scan loads it when the first host is done.
-  const catalog = options.ports === undefined ? await loadServiceCatalog() : undefined;
-  const ports = catalog ? defaultPorts(catalog, 'tcp') : parsePortSpec(options.ports ?? '');
-  const udpPorts = catalog ? defaultPorts(catalog, 'udp') : ports;
-  prepareScanThreads(Math.max(scanTcp ? ports.length : 0, scanUdp ? udpPorts.length : 0), threads);
-  const split = (list?: string) =>
-    list
-      ? list
-          .split(',')
-          .map((item) => item.trim())
-          .filter(Boolean)
-      : [];
-  const targets = await prepareTargets({
-    targets: targetArgs,
-    ...(options.iL !== undefined ? { inputFile: options.iL } : {}),
-    exclude: split(options.exclude),
-    ...(options.excludeFile !== undefined ? { excludeFile: options.excludeFile } : {}),
-  });
-
-  const startedAt = new Date();
-  const report: ScanReport = {
-    tool: 'earshot',
-    version: VERSION,
-    kind: 'scan',
-    args: process.argv.slice(2),
-    scanInfo: [],
-    hosts: [],
-    stats: {
-      startedAt: startedAt.toISOString(),
-      endedAt: startedAt.toISOString(),
-      elapsedMs: 0,
-      addressesScanned: 0,
-      hostsUp: 0,
-      hostsDown: 0,
-      interrupted: false,
-    },
-  };
-  const controller = new AbortController();
-  const onSigint = () => controller.abort(new EarshotError('ERR_OPTION', 'interrupted'));
-  process.once('SIGINT', onSigint);
-  // `earshot scan ... | head`: once the reader is gone, stop scanning and exit quietly.
-  let readerGone = false;
-  const onStdoutError = (error: unknown) => {
-    if (errnoCode(error) !== 'EPIPE') throw error;
-    readerGone = true;
-    controller.abort(error);
-  };
-  process.stdout.on('error', onStdoutError);
-  const color = Boolean(process.stdout.isTTY) && !options.json;
-  const textOptions = { color, showReason: options.reason ?? false, showVersion: detect !== undefined };
-  // A format written to stdout ("-oX -") replaces the text there, as --json does.
-  const streamText = !options.json && !Object.values(files).includes('-');
+  const scanUdp = options.sU ?? false;
   const progress = createProgressLine(process.stderr, Boolean(process.stderr.isTTY) && !options.quiet);
-  const print = (text: string) => {
-    progress.clear();
-    if (!readerGone) process.stdout.write(text);
-  };
-  // The headers (text and XML) carry scaninfo, so it is known before the first host is written.
-  if (scanTcp) {
-    report.scanInfo.push({
-      type: scanSyn ? 'syn' : 'connect',
-      protocol: 'tcp',
-      portCount: ports.length,
-      portSpec: formatPortSpec(ports),
-    });
-  }
-  if (scanUdp) {
-    report.scanInfo.push({
-      type: 'udp',
-      protocol: 'udp',
-      portCount: udpPorts.length,
-      portSpec: formatPortSpec(udpPorts),
-    });
-  }
-  if (streamText) print(renderScanHeader(report));
-  // -oX FILE grows host by host, so an interrupted or killed scan keeps what finished.
-  let xml: ScanXmlStream | undefined;
-  if (files.xml !== undefined && files.xml !== '-') {
-    xml = await openScanXmlStream(files.xml, { ...report, startedAt: report.stats.startedAt });
-  }
-
-  const record = async (host: HostResult) => {
-    report.hosts.push(host);
-    report.stats.addressesScanned++;
-    if (host.status === 'up') report.stats.hostsUp++;
-    else report.stats.hostsDown++;
-    if (streamText) print(renderHostText(host, textOptions));
-    await xml?.host(host);
-  };
-  const common = {
-    timing,
-    ...(catalog ? { catalog } : {}),
-    listAllPorts: options.allPorts ?? false,
-    signal: controller.signal,
-    targetCount: Number(targets.count),
-    onProgress: (state: { done: number; total: number }) => progress.update(state),
-    ...(threads !== undefined ? { threads } : {}),
-  };
-  const tcpOptions = { ...common, ports, skipDiscovery: options.Pn ?? false };
-  const scanTcpHosts = (list: Iterable<ScanTarget>) =>
-    scanSyn && raw?.raw
-      ? scanSynHosts(list, {
-          ...tcpOptions,
-          raw: raw.raw,
-          onProbeResult: (address, result) => raw.synResults.set(address, result),
-        })
-      : scanHosts(list, tcpOptions);
-  const complete = async (host: HostResult) => {
-    // Banners first: the OS guess weighs the hints they leave.
-    if (detect) await addServiceDetection(host, { ...detect, signal: controller.signal });
-    if (raw && options.osGuess) await addOsGuess(host, raw, scanTcp ? ports : [], controller.signal);
-    await record(host);
-  };
+  const interrupt = watchInterrupt();
   try {
-    await runScanPasses({
-      targets,
-      scanTcp,
-      scanUdp,
-      scanTcpHosts,
-      scanUdpHosts: (list, skipDiscovery) =>
-        scanUdpHosts(list, {
-          ...common,
-          ports: udpPorts,
-          skipDiscovery: skipDiscovery || (options.Pn ?? false),
-        }),
-      complete,
-      record,
+    const run = await scan({
+      targets: targetArgs,
+      ...(options.iL !== undefined ? { inputFile: options.iL } : {}),
+      exclude: splitList(options.exclude),
+      ...(options.excludeFile !== undefined ? { excludeFile: options.excludeFile } : {}),
+      tcp: options.sS ? 'syn' : options.sT || !scanUdp ? 'connect' : false,
+      udp: scanUdp,
+      ...(options.ports !== undefined ? { ports: parsePortSpec(options.ports) } : {}),
+      skipDiscovery: options.Pn ?? false,
+      timing: timingFrom(options),
+      listAllPorts: options.allPorts ?? false,
+      ...(serviceDetection ? { serviceDetection } : {}),
+      osGuess: options.osGuess ?? false,
+      ...(threads !== undefined ? { threads } : {}),
+      signal: interrupt.signal,
+      onProgress: (state) => progress.update(state),
     });
-  } catch (error) {
-    if (!controller.signal.aborted) {
-      await xml?.close();
-      throw error;
-    }
-    report.stats.interrupted = true;
-  } finally {
-    process.off('SIGINT', onSigint);
-    progress.clear();
-    raw?.close();
-  }
-  const endedAt = new Date();
-  report.stats.endedAt = endedAt.toISOString();
-  report.stats.elapsedMs = endedAt.getTime() - startedAt.getTime();
-  if (streamText) print(renderScanFooter(report.stats));
-  else if (options.json && !readerGone) process.stdout.write(renderScanJson(report));
-  await xml?.finish(report.stats);
-  await writeOutputFiles(
-    files,
-    {
-      normal: () => renderScanText(report, { showReason: textOptions.showReason }),
-      grepable: () => renderScanGrepable(report),
-      json: () => renderScanJson(report),
-      ...(files.xml === '-' ? { xml: () => renderScanXml(report) } : {}),
-    },
-    (text) => process.stdout.write(text),
-  );
-  if (options.output !== undefined) {
-    const text = options.json
-      ? renderScanJson(report)
-      : renderScanText(report, { showReason: textOptions.showReason, showVersion: textOptions.showVersion });
+    const output = await openScanOutput({
+      options,
+      files,
+      scanInfo: run.scanInfo,
+      showVersion: serviceDetection !== undefined,
+      interrupt,
+      beforePrint: () => progress.clear(),
+    });
     try {
-      await writeFile(options.output, text);
+      for await (const host of run.hosts()) await output.host(host);
     } catch (error) {
-      throw new EarshotError(
-        'ERR_OPTION',
-        `Cannot write -o "${options.output}": ${(error as Error).message}; pick a writable path.`,
-        {
-          cause: error,
-        },
-      );
+      await output.abandon();
+      throw error;
+    } finally {
+      progress.clear();
     }
+    await output.finish({ interrupted: interrupt.signal.aborted });
+  } finally {
+    interrupt.dispose();
   }
-  process.stdout.off('error', onStdoutError);
-  if (report.stats.interrupted && !readerGone) process.exitCode = ExitCode.interrupted;
+  if (interrupt.interrupted && !interrupt.readerGone) process.exitCode = ExitCode.interrupted;
 }
+
+const splitList = (list?: string): string[] =>
+  list
+    ? list
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+    : [];
 
 /** Builds the `scan` command. */
 export function scanCommand(): Command {

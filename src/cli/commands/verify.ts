@@ -1,30 +1,22 @@
 // `earshot verify`: the guide's whole investigation in one command, with a verdict for every port.
-import { readFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { Command } from 'commander';
-import { loadServiceCatalog } from '../../catalog/services.js';
-import { EarshotError, errnoCode } from '../../errors.js';
 import type { VerifyReport } from '../../model.js';
-import { type Baseline, parseBaseline } from '../../reconcile/baseline.js';
-import { reconcile } from '../../reconcile/reconcile.js';
 import { renderVerifyGrepable } from '../../report/grepable.js';
 import { stringifySafeJson } from '../../report/safe-json.js';
 import { renderVerifyHtml } from '../../report/verify-html.js';
 import { overallLevel, renderVerifyText } from '../../report/verify-text.js';
 import { renderVerifyXml } from '../../report/verify-xml.js';
-import { interfaceAddresses } from '../../scan/own-addresses.js';
-import { formatPortSpec, parsePortSpec } from '../../scan/ports.js';
-import { prepareTargets } from '../../scan/targets.js';
+import { parsePortSpec } from '../../scan/targets/ports.js';
+import { readBaseline } from '../../verify/baseline-file.js';
+import { verify } from '../../verify/verify.js';
 import { ExitCode } from '../exit-codes.js';
+import { watchInterrupt } from '../interrupt.js';
 import {
   addOutputFileOptions,
   type OutputFileOptions,
   resolveOutputFiles,
   writeOutputFiles,
 } from '../output-files.js';
-import { scannedProtocols } from '../verify-network.js';
-import { gatherTestimony } from '../verify-witnesses.js';
-import { VERSION } from '../version.js';
 
 interface VerifyOptions extends OutputFileOptions {
   ports: string;
@@ -42,20 +34,6 @@ interface VerifyOptions extends OutputFileOptions {
   color?: boolean;
 }
 
-async function loadBaseline(path: string): Promise<Baseline> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new EarshotError(
-      'ERR_BASELINE',
-      `Cannot read the baseline "${path}" (${errnoCode(error) ?? String(error)}): create one with "earshot baseline save ${path}".`,
-      { cause: error },
-    );
-  }
-  return parseBaseline(text, path);
-}
-
 /** Exit status for cron and CI: 2 for anything critical, 1 for warnings, else 0. */
 export function verifyExitCode(report: Pick<VerifyReport, 'summary'>): number {
   const level = overallLevel(report);
@@ -65,70 +43,27 @@ export function verifyExitCode(report: Pick<VerifyReport, 'summary'>): number {
 }
 
 async function runVerify(targetArgs: string[], options: VerifyOptions): Promise<void> {
-  const startedAt = new Date();
   const files = resolveOutputFiles(options);
   const ports = parsePortSpec(options.ports);
-  const baseline = options.baseline ? await loadBaseline(options.baseline) : null;
-  const specs = targetArgs.length > 0 ? [...targetArgs] : ['127.0.0.1', '::1'];
-  // Link-local IPv6 addresses are left out: they need a scope (an interface) earshot does not track.
-  const scannable = (address: string) =>
-    !address.toLowerCase().startsWith('fe80:') && !specs.includes(address);
-  if (options.interfaces) specs.push(...interfaceAddresses().filter(scannable));
-  const targets = [...(await prepareTargets({ targets: specs }))];
-  const catalog = await loadServiceCatalog();
-
-  const controller = new AbortController();
-  const onSigint = () => controller.abort(new EarshotError('ERR_RESOURCE', 'interrupted'));
-  process.once('SIGINT', onSigint);
-  let testimony: Awaited<ReturnType<typeof gatherTestimony>>;
+  const baseline = options.baseline ? await readBaseline(options.baseline) : null;
+  const interrupt = watchInterrupt();
+  let report: VerifyReport;
   try {
-    testimony = await gatherTestimony({
-      targets,
+    report = await verify({
+      targets: targetArgs,
+      interfaces: options.interfaces ?? false,
       ports,
-      procRoot: options.procRoot,
-      bindWitness: options.bind,
       udpPorts: options.udp ? (options.udpPorts ? parsePortSpec(options.udpPorts) : ports) : null,
       detection: !options.version ? 'none' : options.versionAll ? 'all' : 'unexplained',
-      catalog,
-      signal: controller.signal,
+      baseline,
+      bindWitness: options.bind,
+      ...(options.procRoot !== undefined ? { procRoot: options.procRoot } : {}),
+      args: ['earshot', ...process.argv.slice(2)],
+      signal: interrupt.signal,
     });
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.dispose();
   }
-  const result = reconcile({ ...testimony.input, baseline });
-  const endedAt = new Date();
-  const report: VerifyReport = {
-    tool: 'earshot',
-    version: VERSION,
-    kind: 'verify',
-    args: ['earshot', ...process.argv.slice(2)],
-    host: { hostname: hostname(), privileged: process.getuid?.() === 0 },
-    scanned: {
-      addresses: targets.map((target) => target.address),
-      protocols: scannedProtocols(testimony.input.scannedPorts),
-      portCount: ports.length,
-      portSpec: formatPortSpec(ports),
-    },
-    witnesses: [
-      ...testimony.witnesses,
-      {
-        witness: 'baseline',
-        available: baseline !== null,
-        detail: baseline
-          ? `${options.baseline}: ${baseline.listeners.length} approved listeners`
-          : 'no --baseline given',
-      },
-    ],
-    ports: result.ports,
-    findings: result.findings,
-    summary: result.summary,
-    stats: {
-      startedAt: startedAt.toISOString(),
-      endedAt: endedAt.toISOString(),
-      elapsedMs: endedAt.getTime() - startedAt.getTime(),
-      interrupted: testimony.interrupted,
-    },
-  };
   const useColor = options.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR;
   const json = () => `${stringifySafeJson(report)}\n`;
   const toStdout = Object.values(files).includes('-') || options.html === '-';
@@ -148,7 +83,7 @@ async function runVerify(targetArgs: string[], options: VerifyOptions): Promise<
       process.stdout.write(text),
     );
   }
-  process.exitCode = testimony.interrupted ? ExitCode.interrupted : verifyExitCode(report);
+  process.exitCode = report.stats.interrupted ? ExitCode.interrupted : verifyExitCode(report);
 }
 
 /** Builds the `verify` command. */

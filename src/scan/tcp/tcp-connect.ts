@@ -1,0 +1,290 @@
+// The TCP connect engine of one thread: non-blocking connects in a congestion window, one shared
+// sweep timer for timeouts, outcomes written into one byte per port. It drives libuv TCP handles
+// directly (Node's tcp_wrap binding, the layer under net.Socket): a scan opens tens of thousands of
+// connections that carry no data, and net.Socket's streams, timers and listeners would be most of
+// the cost. See NETNS-NOTES for the traps handled here.
+import { EarshotError } from '../../errors.js';
+import { type EngineRunOptions, HostRoster } from '../engine/host-roster.js';
+import { type EngineHost, HostState } from '../engine/host-state.js';
+import { Outcome } from '../engine/outcome.js';
+import { ProbeSlots } from '../engine/probe-slots.js';
+import { ProbeWindow, RateLimiter, type TimingOptions } from '../engine/timing.js';
+import { binding, type ConnectReq, outcomeOfError, SocketPool, type TcpHandle, UV } from './tcp-handles.js';
+
+export type { EngineHost } from '../engine/host-state.js';
+
+const RESOURCE_STALL_LIMIT_MS = 10_000;
+const MIN_SWEEP_MS = 5;
+
+/** Probes every port of every host from `hosts` on this thread; resolves when all are concluded. */
+export async function runTcpProbes(
+  hosts: Iterator<EngineHost>,
+  timing: Readonly<TimingOptions>,
+  options: EngineRunOptions,
+): Promise<void> {
+  const { signal } = options;
+  signal?.throwIfAborted();
+  // Congestion is per host (one silent host must not throttle the others, as in nmap); the global
+  // window only caps all probes together and shrinks when descriptors run out.
+  const window = new ProbeWindow({ ...timing, initialWindow: timing.maxWindow });
+  const limiter = new RateLimiter(timing.maxRate);
+  const sockets = new SocketPool();
+  const roster = new HostRoster(
+    hosts,
+    (index, host, now) => new HostState(index, host, timing, now),
+    options,
+  );
+  const active = roster.active;
+  const slots = new ProbeSlots<HostState, TcpHandle>(timing.maxWindow);
+  const slotDeadline = new Float64Array(slots.size);
+  let robin = 0;
+  let answers = 0;
+  let gateUntil = 0;
+  let stalledSince = -1;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let sweepAt = Number.POSITIVE_INFINITY;
+  let pumpTimer: NodeJS.Timeout | undefined;
+  let expiry: NodeJS.Immediate | undefined;
+  let expired: number[] = [];
+  let settle!: (error?: unknown) => void;
+  const finished = new Promise<void>((resolve, reject) => {
+    settle = (error) => (error === undefined ? resolve() : reject(error));
+  });
+  let settled = false;
+
+  const fail = (error: unknown) => {
+    if (settled) return;
+    settled = true;
+    settle(error);
+  };
+
+  const release = (slot: number): HostState => {
+    const state = slots.release(slot);
+    if (timing.scanDelayMs > 0) gateUntil = performance.now() + timing.scanDelayMs;
+    return state;
+  };
+
+  const requeue = (state: HostState, index: number) => {
+    if (!state.done) state.retryQueue.push(index);
+  };
+
+  function oncomplete(status: number, handle: TcpHandle, req: ConnectReq) {
+    const slot = req.slot;
+    // A connect we abandoned (timeout, host timeout) completes with ECANCELED, or late: ignore it.
+    if (slots.handle[slot] !== handle || status === UV.ECANCELED) return;
+    const index = slots.portIndex[slot]!;
+    const startedAt = slots.startedAt[slot]!;
+    const state = release(slot);
+    if (status === 0) {
+      const local: { address?: string; port?: number } = {};
+      const peer: { address?: string; port?: number } = {};
+      handle.getsockname(local);
+      handle.getpeername(peer);
+      // RST, not FIN: a FIN close leaves FIN_WAIT2/CLOSE_WAIT pairs behind by the thousand.
+      handle.reset();
+      // A self-connect (the kernel picked the target port as our source port) proves nothing
+      // listens there: a listener would have kept that port out of the ephemeral pool.
+      const self = local.port === peer.port && local.address === peer.address;
+      if (!state.done) roster.conclude(state, index, self ? Outcome.closed : Outcome.open);
+    } else {
+      // A refused socket can connect again: keep it rather than pay for a new one (see SocketPool).
+      if (status === UV.ECONNREFUSED) sockets.keep(handle, state.host.family);
+      else handle.close();
+      const outcome = outcomeOfError(status);
+      if (outcome === null) {
+        window.onResourceLimit(slots.inFlight + 1);
+        requeue(state, index);
+        pump();
+        return;
+      }
+      if (!state.done) roster.conclude(state, index, outcome);
+    }
+    // Karn's rule: time first tries only. One answer in 8 is plenty of samples and spares the clock.
+    if (state.tries[index] === 1 && ((answers++ & 7) === 0 || state.rtt.srttMs === null)) {
+      state.rtt.sample(performance.now() - startedAt);
+    }
+    state.window.onAnswer();
+    window.onAnswer();
+    pump();
+  }
+
+  const startProbe = (state: HostState, index: number, now: number): boolean => {
+    const req = new binding.TCPConnectWrap();
+    req.oncomplete = oncomplete;
+    const handle = sockets.connect(state.host.family, state.host.address, state.host.ports[index]!, req);
+    const error = sockets.lastError;
+    if (error !== 0) {
+      handle.close();
+      const outcome = outcomeOfError(error);
+      if (outcome === null) {
+        window.onResourceLimit(slots.inFlight);
+        requeue(state, index);
+        return false;
+      }
+      state.tries[index] = state.tries[index]! + 1;
+      roster.conclude(state, index, outcome);
+      return true;
+    }
+    state.tries[index] = state.tries[index]! + 1;
+    // libuv completes a connect from the event loop, never inside the call that starts it: the slot
+    // can wait until the connect is under way.
+    const slot = slots.take(state, handle, index, now);
+    req.slot = slot;
+    // Only the last try waits for a late ICMPv6 error: earlier tries keep the scan fast.
+    const lastTry = state.tries[index]! > timing.maxRetries;
+    const timeout = state.rtt.timeoutMs();
+    const deadline = now + (lastTry ? Math.max(timeout, state.lastTryFloorMs) : timeout);
+    slotDeadline[slot] = deadline;
+    if (deadline < sweepAt) armSweep(deadline, now);
+    return true;
+  };
+
+  function pump() {
+    if (settled) return;
+    roster.reportProbesDone();
+    let now = performance.now();
+    roster.pull(now);
+    let limit = window.size;
+    let resourceLimited = false;
+    while (slots.inFlight < limit && active.length > 0 && !resourceLimited) {
+      if (now < gateUntil) return armPump(gateUntil - now);
+      let progressed = false;
+      for (let scanned = 0; scanned < active.length && slots.inFlight < limit; scanned++) {
+        const state = active[robin++ % active.length]!;
+        if (state.inFlight >= state.window.size || !state.hasWork()) continue;
+        const index = state.claim();
+        if (index < 0) {
+          // Other threads claimed the rest of this host.
+          if (state.isSettled()) roster.finish(state, false);
+          roster.pull(now);
+          continue;
+        }
+        const wait = limiter.delayMs(now);
+        if (wait > 0) {
+          state.retryQueue.push(index);
+          return armPump(wait);
+        }
+        if (!startProbe(state, index, now)) {
+          resourceLimited = true;
+          break;
+        }
+        progressed = true;
+        if (timing.scanDelayMs > 0) gateUntil = Number.POSITIVE_INFINITY;
+        // Finishing a host can shrink `active`; pull the next one in.
+        roster.pull(now);
+      }
+      if (!progressed) break;
+      limit = window.size;
+      now = performance.now();
+    }
+    if (resourceLimited && slots.inFlight === 0) {
+      // Nothing of ours is open yet descriptors are short: someone else holds them. Wait, bounded.
+      if (stalledSince < 0) stalledSince = now;
+      if (now - stalledSince > RESOURCE_STALL_LIMIT_MS) {
+        return fail(
+          new EarshotError(
+            'ERR_RESOURCE',
+            'No file descriptor or source port became free for 10 s (EMFILE/EADDRNOTAVAIL): raise the open-files limit (ulimit -n) or close other programs.',
+          ),
+        );
+      }
+      return armPump(10);
+    }
+    stalledSince = -1;
+    if (slots.inFlight === 0 && active.length === 0 && roster.exhausted) {
+      roster.reportProbesDone();
+      settled = true;
+      settle();
+    }
+  }
+
+  function armPump(delayMs: number) {
+    if (pumpTimer !== undefined) return;
+    pumpTimer = setTimeout(() => {
+      pumpTimer = undefined;
+      pump();
+    }, delayMs);
+  }
+
+  function armSweep(at: number, now: number) {
+    if (sweepTimer !== undefined) clearTimeout(sweepTimer);
+    sweepAt = at;
+    sweepTimer = setTimeout(sweep, Math.max(MIN_SWEEP_MS, at - now));
+  }
+
+  // The one timer of the scan: finds probes past their deadline and hosts past --host-timeout.
+  function sweep() {
+    sweepTimer = undefined;
+    sweepAt = Number.POSITIVE_INFINITY;
+    if (settled) return;
+    const now = performance.now();
+    let nextAt = Number.POSITIVE_INFINITY;
+    for (const state of [...active]) {
+      if (state.deadline <= now) {
+        closeHostProbes(state);
+        roster.finish(state, true);
+      } else if (state.deadline < nextAt) nextAt = state.deadline;
+    }
+    for (let slot = 0; slot < slots.size; slot++) {
+      if (slots.handle[slot] === null) continue;
+      const deadline = slotDeadline[slot]!;
+      if (deadline <= now) expired.push(slot);
+      else if (deadline < nextAt) nextAt = deadline;
+    }
+    // A reset that raced the timer may already sit in the poll queue: let this loop iteration's poll
+    // phase deliver it first (setImmediate runs after poll), so it counts as closed, not filtered.
+    if (expired.length > 0 && expiry === undefined) expiry = setImmediate(expire);
+    if (nextAt < Number.POSITIVE_INFINITY) armSweep(nextAt, now);
+    pump();
+  }
+
+  function expire() {
+    expiry = undefined;
+    const due = expired;
+    expired = [];
+    const lost = new Set<HostState>();
+    for (const slot of due) {
+      const handle = slots.handle[slot];
+      if (handle === null || handle === undefined) continue;
+      const index = slots.portIndex[slot]!;
+      const state = release(slot);
+      handle.close();
+      lost.add(state);
+      if (state.done) continue;
+      if (state.tries[index]! <= timing.maxRetries) requeue(state, index);
+      else roster.conclude(state, index, Outcome.noResponse);
+    }
+    // One loss event per host per sweep, as TCP halves once per window of losses.
+    for (const state of lost) state.window.onLoss();
+    pump();
+  }
+
+  function closeHostProbes(state: HostState) {
+    for (let slot = 0; slot < slots.size; slot++) {
+      if (slots.host[slot] !== state) continue;
+      const handle = slots.handle[slot]!;
+      release(slot);
+      handle.close();
+    }
+  }
+
+  const onAbort = () => fail(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    pump();
+    await finished;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    if (sweepTimer !== undefined) clearTimeout(sweepTimer);
+    if (pumpTimer !== undefined) clearTimeout(pumpTimer);
+    if (expiry !== undefined) clearImmediate(expiry);
+    for (let slot = 0; slot < slots.size; slot++) {
+      const handle = slots.handle[slot];
+      if (handle) {
+        slots.handle[slot] = null;
+        handle.close();
+      }
+    }
+    sockets.close();
+  }
+}
