@@ -3,8 +3,8 @@
 // secret; --revoke stops it working; a password read from stdin logs in.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { EVENT_SCHEMA_PATH } from '../../src/fleet/server/body-schemas.js';
 import { earshotBin, runEarshot } from '../helpers/cli.js';
@@ -23,9 +23,18 @@ describe('earshot server (CLI)', { skip: skipUnlessPostgres }, () => {
     assert.equal(made.code, 0, made.stderr);
     const token = made.stdout.trim().split('\n').at(-1)!;
     assert.match(token, /^es_agent_[A-Za-z0-9_-]{43}$/);
-    const stored = await pg.psql("SELECT encode(secret_sha256, 'hex') || ' ' || hint FROM tokens WHERE name = 'web1'");
-    assert.ok(!stored.includes(token) && stored.endsWith(token.slice(-4)), 'only the hash and a hint are stored');
-    assert.equal(await pg.psql("SELECT count(*) FROM hosts WHERE name = 'web1'"), '1', 'the host exists before it reports');
+    const stored = await pg.psql(
+      "SELECT encode(secret_sha256, 'hex') || ' ' || hint FROM tokens WHERE name = 'web1'",
+    );
+    assert.ok(
+      !stored.includes(token) && stored.endsWith(token.slice(-4)),
+      'only the hash and a hint are stored',
+    );
+    assert.equal(
+      await pg.psql("SELECT count(*) FROM hosts WHERE name = 'web1'"),
+      '1',
+      'the host exists before it reports',
+    );
 
     const listed = await runEarshot(['server', 'token', '--db', pg.url(), '--list']);
     assert.equal(listed.code, 0);
@@ -35,7 +44,10 @@ describe('earshot server (CLI)', { skip: skipUnlessPostgres }, () => {
     const revoked = await runEarshot(['server', 'token', '--db', pg.url(), '--revoke', 'web1']);
     assert.equal(revoked.code, 0);
     assert.match(revoked.stdout, /revoked 1 token of web1/);
-    assert.equal(await pg.psql("SELECT count(*) FROM tokens WHERE name = 'web1' AND revoked_at IS NULL"), '0');
+    assert.equal(
+      await pg.psql("SELECT count(*) FROM tokens WHERE name = 'web1' AND revoked_at IS NULL"),
+      '0',
+    );
     const again = await runEarshot(['server', 'token', '--db', pg.url(), '--revoke', 'web1']);
     assert.equal(again.code, 64);
     assert.match(again.stderr, /No live token was made for "web1"/);
@@ -62,7 +74,9 @@ describe('earshot server (CLI)', { skip: skipUnlessPostgres }, () => {
     assert.equal(added.code, 0, added.stderr);
     const hash = await pg.psql("SELECT password_hash FROM users WHERE name = 'alice'");
     assert.match(hash, /^scrypt\$32768\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
-    const short = await runEarshot(['server', 'user', 'add', 'bob', '--db', pg.url(), '--role', 'viewer'], { input: 'short\n' });
+    const short = await runEarshot(['server', 'user', 'add', 'bob', '--db', pg.url(), '--role', 'viewer'], {
+      input: 'short\n',
+    });
     assert.equal(short.code, 64);
     assert.match(short.stderr, /10 to 1024 characters/);
     const twice = await runEarshot(['server', 'user', '--db', pg.url(), 'add', 'alice', '--role', 'viewer'], {
@@ -98,7 +112,10 @@ describe('earshot server (CLI)', { skip: skipUnlessPostgres }, () => {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
       });
       assert.equal(login.status, 303);
-      assert.match(login.headers.get('set-cookie') ?? '', /earshot_session=.+; Path=\/; HttpOnly; SameSite=Strict/);
+      assert.match(
+        login.headers.get('set-cookie') ?? '',
+        /earshot_session=.+; Path=\/; HttpOnly; SameSite=Strict/,
+      );
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
       const [code] = await exited;
