@@ -33,3 +33,9 @@ form.inline{display:inline}
 
 /** The stylesheet's URL, named by its content so a browser may cache it for good. */
 export const STYLESHEET_PATH = `/assets/earshot-${createHash('sha256').update(STYLESHEET).digest('hex').slice(0, 12)}.css`;
+
+/** The tab icon: an ear-shaped arc and a dot, in the header's colours. */
+export const ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1f2933"/><path d="M11 22c0-4 -3-6 -3-11a8 8 0 0 1 16 0c0 5-6 6-6 11a3 3 0 0 1-6 0" fill="none" stroke="#fff" stroke-width="2.5"/><circle cx="16" cy="11" r="2.5" fill="#fff"/></svg>`;
+
+/** The icon's URL. */
+export const ICON_PATH = '/assets/earshot-icon.svg';

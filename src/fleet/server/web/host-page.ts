@@ -16,6 +16,11 @@ function eventLine(event: unknown): string {
   return [where, finding ? `${finding.severity ?? ''} ${finding.kind ?? ''}` : ''].filter(Boolean).join(' ');
 }
 
+// A command line can run to pages (a script passed with -c); the API keeps it whole.
+function shorten(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
 /** The host page. */
 export function hostPage(viewer: Viewer, host: HostDetail): string {
   const back = `/hosts/${encodeURIComponent(host.name)}`;
@@ -23,7 +28,7 @@ export function hostPage(viewer: Viewer, host: HostDetail): string {
     (
       l,
     ) => html`<tr><td>${l.port}/${l.protocol}</td><td>${l.address}</td><td>${verdictBadge(l.verdict)} ${l.summary}</td>
-      <td>${l.ownerNames}${(l.owners as { cmdline?: string[] }[]).slice(0, 3).map((owner) => html`<br><code>${(owner.cmdline ?? []).join(' ')}</code>`)}</td>
+      <td>${l.ownerNames}${(l.owners as { cmdline?: string[] }[]).slice(0, 3).map((owner) => html`<br><code>${shorten((owner.cmdline ?? []).join(' '))}</code>`)}</td>
       <td>${l.service}</td><td>${l.inKernelTable ? 'yes' : html`<b>no</b>`}</td><td>${age(l.since)}</td></tr>`,
   );
   const timeline = [

@@ -1,5 +1,5 @@
 // The page around every dashboard view: title, navigation, who is logged in and the log-out form.
-import { STYLESHEET_PATH } from './assets.js';
+import { ICON_PATH, STYLESHEET_PATH } from './assets.js';
 import { type Html, html } from './html.js';
 
 /** Who is looking at the page (absent on the login page). */
@@ -25,7 +25,7 @@ export function page(options: { title: string; viewer?: Viewer; active?: string;
     : html``;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${options.title} — earshot</title><link rel="stylesheet" href="${STYLESHEET_PATH}"></head>
+<title>${options.title} — earshot</title><link rel="stylesheet" href="${STYLESHEET_PATH}"><link rel="icon" href="${ICON_PATH}" type="image/svg+xml"></head>
 <body><header><a class="brand" href="/">earshot</a>${nav}</header>
 <main>${options.body}</main></body></html>`.text;
 }

@@ -9,7 +9,7 @@ import { countRequest } from '../db/auth-queries.js';
 import { acknowledgeFinding, listFindings, listHosts, readHost, readPort } from '../db/read-queries.js';
 import { HttpError, toHttpError } from '../http-errors.js';
 import { parseFlag, parseInteger, parseProtocol, parseSeverity } from '../read-routes.js';
-import { STYLESHEET, STYLESHEET_PATH } from './assets.js';
+import { ICON, ICON_PATH, STYLESHEET, STYLESHEET_PATH } from './assets.js';
 import { findingsPage } from './findings-page.js';
 import { fleetPage } from './fleet-page.js';
 import { hostPage } from './host-page.js';
@@ -84,6 +84,10 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
       .type('text/css; charset=utf-8')
       .header('cache-control', 'public, max-age=31536000, immutable')
       .send(STYLESHEET),
+  );
+
+  app.get(ICON_PATH, async (_request, reply) =>
+    reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(ICON),
   );
 
   app.get<{ Querystring: Query }>('/login', async (request, reply) =>
