@@ -67,7 +67,7 @@ export function buildApp(context: ServerContext, https?: { cert: Buffer; key: Bu
     if (!request.url.startsWith('/api/') || request.url.startsWith('/api/openapi.json')) return;
     reply.header('cache-control', 'no-store');
     request.principal = await authenticate(
-      context.pool,
+      context.counterPool,
       { authorization: request.headers.authorization, cookie: request.headers.cookie },
       context.rateLimitPerMinute,
     );

@@ -7,6 +7,8 @@ import type { ApiSchemas, BodyValidator } from './body-schemas.js';
 /** The shared parts of one server process. */
 export interface ServerContext {
   pool: pg.Pool;
+  /** A small pool whose commits skip the WAL flush: request counters and session look-ups. */
+  counterPool: pg.Pool;
   schemas: ApiSchemas;
   validators: { snapshot: BodyValidator; eventBatch: BodyValidator };
   /** Requests one token or session may make per minute. */

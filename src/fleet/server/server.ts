@@ -72,15 +72,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const https = await readTls(options.tls);
   const schemas = await loadApiSchemas(options.eventSchemaPath);
   const pool = openPool(options.db, { maxConnections: options.maxConnections });
+  const counterPool = openPool(options.db, { maxConnections: 4, durableCommits: false });
   let migration: RunningServer['migration'];
   try {
     migration = await migrate(pool, undefined, `The database ${describeDatabase(options.db)}`);
   } catch (error) {
-    await pool.end().catch(() => undefined);
+    await Promise.all([pool.end(), counterPool.end()]).catch(() => undefined);
     throw databaseError(options.db, error);
   }
   const context: ServerContext = {
     pool,
+    counterPool,
     schemas,
     validators: compileBodyValidators(schemas),
     rateLimitPerMinute: options.rateLimitPerMinute ?? 600,
@@ -121,7 +123,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         try {
           await app.close();
         } finally {
-          await pool.end();
+          await Promise.all([pool.end(), counterPool.end()]);
         }
       })();
       return closing;

@@ -15,6 +15,11 @@ export interface PoolOptions {
   connectTimeoutMs?: number;
   /** PostgreSQL's statement_timeout for every statement (default 30 s). */
   statementTimeoutMs?: number;
+  /**
+   * False for writes that may be lost in a crash without harm (request counters): their commits
+   * then do not wait for the WAL flush (synchronous_commit off), which halves the flushes per push.
+   */
+  durableCommits?: boolean;
 }
 
 /** Turns `--db` into pg's client settings; a bare absolute path is a socket folder and database `earshot`. */
@@ -42,6 +47,7 @@ export function openPool(target: DatabaseTarget, options: PoolOptions = {}): pg.
     idleTimeoutMillis: 30_000,
     statement_timeout: options.statementTimeoutMs ?? 30_000,
     application_name: 'earshot server',
+    ...(options.durableCommits === false ? { options: '-c synchronous_commit=off' } : {}),
   });
   // An idle client whose server went away emits 'error' on the pool; unhandled, it would end the
   // process. The client is discarded by the pool; the next query connects afresh.

@@ -13,7 +13,8 @@ header form{margin:0}header button{background:none;border:1px solid #9aa5b1;colo
 main{padding:1rem 1.2rem;max-width:90rem}
 h1{font-size:1.4rem;margin:.2rem 0 .8rem}h2{font-size:1.1rem;margin:1.4rem 0 .5rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;width:100%;table-layout:fixed}
-th,td{border-bottom:1px solid #e4e7eb;padding:.25rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th,td{border-bottom:1px solid #e4e7eb;padding:.25rem .45rem;text-align:left;vertical-align:top}
+.wrap td{overflow-wrap:anywhere}
 th{background:#f5f7fa;font-weight:600}
 .v{display:inline-block;min-width:4.6rem;padding:0 .35rem;border-radius:.25rem;font-weight:600;text-align:center;color:#fff}
 .v-critical{background:#b00020}.v-warning{background:#a15c00}.v-notice{background:#0057a3}

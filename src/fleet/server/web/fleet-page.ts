@@ -1,6 +1,6 @@
 // The fleet page: every host, silent agents first, then the worst verdicts; a port look-up.
 import type { HostSummary } from '../db/read-queries.js';
-import { age, hostLink, verdictBadge } from './format.js';
+import { ageText, hostLink, verdictBadge } from './format.js';
 import { html } from './html.js';
 import { page, type Viewer } from './layout.js';
 
@@ -10,7 +10,7 @@ export function fleetPage(viewer: Viewer, hosts: HostSummary[], now = Date.now()
   // A row per host, built as plain strings through the same template: 10,000 hosts stay fast.
   const rows = hosts.map(
     (host) =>
-      html`<tr><td>${hostLink(host.name)}</td><td>${verdictBadge(host.worstVerdict)}</td><td>${host.silent ? html`<span class="silent">silent</span>` : 'alive'}</td><td>${age(host.lastSeenAt, now)}</td><td>${age(host.lastReportAt, now)}</td><td>${host.listenerCount}</td><td>${host.openFindings}</td></tr>`,
+      html`<tr><td>${hostLink(host.name)}</td><td>${verdictBadge(host.worstVerdict)}</td><td>${host.silent ? html`<span class="silent">silent</span>` : 'alive'}</td><td>${ageText(host.lastSeenAt, now)}</td><td>${ageText(host.lastReportAt, now)}</td><td>${host.listenerCount}</td><td>${host.openFindings}</td></tr>`,
   );
   return page({
     title: 'Fleet',

@@ -47,12 +47,12 @@ export function hostPage(viewer: Viewer, host: HostDetail): string {
       <p>${host.silent ? html`<span class="silent">Agent silent</span>` : 'Agent alive'}; last seen ${age(host.lastSeenAt)},
         last report ${age(host.lastReportAt)}; ${host.listenerCount} listeners.</p>
       <h2>Listeners</h2>
-      <table id="listeners"><thead><tr><th class="w-s">Port</th><th class="w-m">Address</th><th>Verdict</th><th>Owners</th><th>Service</th><th class="w-s">In kernel table</th><th class="w-m">Since</th></tr></thead>
+      <table id="listeners" class="wrap"><thead><tr><th class="w-s">Port</th><th class="w-m">Address</th><th>Verdict</th><th>Owners</th><th>Service</th><th class="w-s">In kernel table</th><th class="w-m">Since</th></tr></thead>
       <tbody>${listeners}</tbody></table>
       <h2>Open findings (${host.findings.length})</h2>
       <div id="findings">${host.findings.map((f) => findingBlock(f, viewer, back, false))}</div>
       <h2>Timeline</h2>
-      <table id="timeline"><thead><tr><th class="w-m">When</th><th class="w-m">What</th><th>Where</th><th>Owners</th></tr></thead>
+      <table id="timeline" class="wrap"><thead><tr><th class="w-m">When</th><th class="w-m">What</th><th>Where</th><th>Owners</th></tr></thead>
       <tbody>${timeline.map((t) => html`<tr><td>${age(t.at)}</td><td>${t.what}</td><td>${t.detail}</td><td>${t.who}</td></tr>`)}</tbody></table>`,
   });
 }

@@ -11,7 +11,7 @@ export function portPage(viewer: Viewer, port: number, protocol: string, listene
     title: `${port}/${protocol}`,
     viewer,
     body: html`<h1>${port}/${protocol}: ${hosts} hosts listening</h1>
-      <table id="port"><thead><tr><th>Host</th><th>Address</th><th>Verdict</th><th>Owners</th><th>Service</th><th>Since</th></tr></thead>
+      <table id="port" class="wrap"><thead><tr><th>Host</th><th>Address</th><th>Verdict</th><th>Owners</th><th>Service</th><th>Since</th></tr></thead>
       <tbody>${listeners.map(
         (l) =>
           html`<tr><td>${hostLink(l.host ?? '')}</td><td>${l.address}</td><td>${verdictBadge(l.verdict)} ${l.summary}</td><td>${l.ownerNames}</td><td>${l.service}</td><td>${age(l.since)}</td></tr>`,

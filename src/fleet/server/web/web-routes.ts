@@ -99,7 +99,9 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
     const name = String(form.name ?? '');
     const next = localPath(form.next);
     try {
-      if ((await countRequest(context.pool, `login:${name}`, rateWindow())) > LOGIN_ATTEMPTS_PER_MINUTE) {
+      if (
+        (await countRequest(context.counterPool, `login:${name}`, rateWindow())) > LOGIN_ATTEMPTS_PER_MINUTE
+      ) {
         return reply
           .code(429)
           .type('text/html; charset=utf-8')
