@@ -2,6 +2,7 @@
 // refusal (401, 403, 400 with the bad field's path, 413, 429) and idempotent retries.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { revokeTokens } from '../../../src/fleet/server/auth/tokens.js';
 import type { RunningServer } from '../../../src/fleet/server/server.js';
@@ -294,6 +295,14 @@ describe('fleet server API', { skip: skipUnlessPostgres }, () => {
       'https://earshot.invalid/schema/earshot-verify.schema.json',
     );
     assert.ok(doc.body.paths['/api/agent/report'].post.responses['413']);
+    const committed = JSON.parse(
+      readFileSync(new URL('../../../docs/fleet-openapi.json', import.meta.url), 'utf8'),
+    );
+    assert.deepEqual(
+      doc.body,
+      committed,
+      'docs/fleet-openapi.json is current (node --import tsx scripts/fleet-openapi.ts)',
+    );
   });
 
   it('sends a Content-Security-Policy without unsafe-inline on every reply', async () => {
