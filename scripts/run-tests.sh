@@ -17,7 +17,12 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1; then as_root=1; fi
 # Every line's node first, so a failed install stops before the first long run.
 declare -A node_of
 for line in "${lines[@]}"; do
-  if [ "$line" = system ]; then node_of[$line]=$(command -v node); else node_of[$line]=$(bash scripts/node-line.sh "$line"); fi
+  if [ "$line" = system ]; then
+    node_of[$line]=$(command -v node)
+  elif ! node_of[$line]=$(bash scripts/node-line.sh "$line"); then
+    echo "run-tests: could not prepare Node $line (above); EARSHOT_TEST_LINES=system runs the node on PATH alone." >&2
+    exit 1
+  fi
 done
 
 summary=()
