@@ -46,6 +46,9 @@ if [ "$(cat "$tree/.built-for" 2>/dev/null)" != "$key" ]; then
     >"$tree/package.json"
   cp package-lock.json "$tree/"
   cp -a node_modules "$tree/node_modules"
+  # Through ccache when it is installed: what does not include Node's headers (better-sqlite3's
+  # SQLite) was compiled already for the first line.
+  if [ -d /usr/lib/ccache ]; then PATH=/usr/lib/ccache:$PATH; fi
   npm_cli=$(readlink -f "$(command -v npm)")
   [ "${npm_cli##*/}" = npm-cli.js ] || npm_cli="$(npm prefix -g)/lib/node_modules/npm/bin/npm-cli.js"
   # npm (JavaScript) runs under the new node, so install scripts and node-gyp do too; nodedir points
