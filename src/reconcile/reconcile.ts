@@ -1,6 +1,8 @@
 // The reconciler: holds the network's view, the kernel's tables, the bind witness, the portmapper
 // and the catalog against each other, endpoint by endpoint, and decides. Pure: no I/O.
 import type { ServiceCatalog } from '../catalog/services.js';
+import { describeOwners, groupOwners } from '../describe/owners.js';
+import { describeDetected, describeRpc } from '../describe/services.js';
 import type {
   Finding,
   HostResult,
@@ -17,8 +19,7 @@ import { type Baseline, type BaselineCandidate, baselineMatches, describeBaselin
 import { compareFindings, type FindingDraft, makeFinding, worseLevel } from './findings.js';
 import { type BindWitnessInput, type ConntrackInput, judgeBoundPorts, judgeUnexplained } from './hidden.js';
 import { joinWitnesses, type PortRow, type ScannedPorts, wasScanned } from './join.js';
-import { describeDetected, describeRpc, judgeRow, serviceFor } from './judge.js';
-import { describeOwners, groupOwners } from './owners.js';
+import { judgeRow, serviceFor } from './judge.js';
 
 /** Everything the witnesses said; the reconciler adds nothing of its own. */
 export interface ReconcileInput {

@@ -1,10 +1,11 @@
 // `earshot verify`: the guide's whole investigation in one command, with a verdict for every port.
 import { Command } from 'commander';
 import type { VerifyReport } from '../../model.js';
+import { overallLevel } from '../../reconcile/findings.js';
 import { renderVerifyGrepable } from '../../report/grepable.js';
 import { stringifySafeJson } from '../../report/safe-json.js';
 import { renderVerifyHtml } from '../../report/verify-html.js';
-import { overallLevel, renderVerifyText } from '../../report/verify-text.js';
+import { renderVerifyText } from '../../report/verify-text.js';
 import { renderVerifyXml } from '../../report/verify-xml.js';
 import { parsePortSpec } from '../../scan/targets/ports.js';
 import { readBaseline } from '../../verify/baseline-file.js';
@@ -64,14 +65,16 @@ async function runVerify(targetArgs: string[], options: VerifyOptions): Promise<
   } finally {
     interrupt.dispose();
   }
+  const verdict = overallLevel(report);
   const useColor = options.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR;
   const json = () => `${stringifySafeJson(report)}\n`;
   const toStdout = Object.values(files).includes('-') || options.html === '-';
-  if (!toStdout) process.stdout.write(options.json ? json() : renderVerifyText(report, { colors: useColor }));
+  if (!toStdout)
+    process.stdout.write(options.json ? json() : renderVerifyText(report, { colors: useColor, verdict }));
   await writeOutputFiles(
     files,
     {
-      normal: () => renderVerifyText(report, { colors: false }),
+      normal: () => renderVerifyText(report, { colors: false, verdict }),
       xml: () => renderVerifyXml(report),
       grepable: () => renderVerifyGrepable(report),
       json,
