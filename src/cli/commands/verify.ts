@@ -7,11 +7,11 @@ import { stringifySafeJson } from '../../report/safe-json.js';
 import { renderVerifyHtml } from '../../report/verify-html.js';
 import { renderVerifyText } from '../../report/verify-text.js';
 import { renderVerifyXml } from '../../report/verify-xml.js';
-import { parsePortSpec } from '../../scan/targets/ports.js';
 import { readBaseline } from '../../verify/baseline-file.js';
 import { verify } from '../../verify/verify.js';
 import { ExitCode } from '../exit-codes.js';
 import { watchInterrupt } from '../interrupt.js';
+import { parsePortList } from '../option-parsers.js';
 import {
   addOutputFileOptions,
   type OutputFileOptions,
@@ -45,7 +45,7 @@ export function verifyExitCode(report: Pick<VerifyReport, 'summary'>): number {
 
 async function runVerify(targetArgs: string[], options: VerifyOptions): Promise<void> {
   const files = resolveOutputFiles(options);
-  const ports = parsePortSpec(options.ports);
+  const ports = parsePortList(options.ports);
   const baseline = options.baseline ? await readBaseline(options.baseline) : null;
   const interrupt = watchInterrupt();
   let report: VerifyReport;
@@ -54,7 +54,7 @@ async function runVerify(targetArgs: string[], options: VerifyOptions): Promise<
       targets: targetArgs,
       interfaces: options.interfaces ?? false,
       ports,
-      udpPorts: options.udp ? (options.udpPorts ? parsePortSpec(options.udpPorts) : ports) : null,
+      udpPorts: options.udp ? (options.udpPorts ? parsePortList(options.udpPorts) : ports) : null,
       detection: !options.version ? 'none' : options.versionAll ? 'all' : 'unexplained',
       baseline,
       bindWitness: options.bind,
