@@ -3,11 +3,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { LocalReport } from '../../src/model.js';
 import { runEarshot } from '../helpers/cli.js';
+import { fixturePath } from '../helpers/fixtures.js';
 
-const fixtures = fileURLToPath(new URL('../fixtures/proc/', import.meta.url));
+const fixtures = fixturePath('proc/');
 const tree = ['--proc-root', `${fixtures}ypbind`, '--passwd-file', `${fixtures}passwd`];
 const ss = readFileSync(`${fixtures}ypbind/ss-tuanp.txt`, 'utf8');
 const pidsOf = (name: string) =>
