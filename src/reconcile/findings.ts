@@ -1,7 +1,7 @@
 // The verify vocabulary: each finding kind with its fixed severity, and how findings are ordered.
 import type { Finding, FindingKind, Severity, VerdictLevel, VerifyReport } from '../model.js';
 
-/** The severity of each finding kind (README "Findings" documents the same table). */
+/** The severity of each finding kind (docs/verify.md "Findings" documents the same table). */
 export const FINDING_SEVERITY: Readonly<Record<FindingKind, Severity>> = {
   'hidden-listener': 'critical',
   'hidden-bound-port': 'critical',

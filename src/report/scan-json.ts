@@ -1,4 +1,4 @@
-// The JSON report of `earshot scan`: the ScanReport of src/model.ts, as documented in the README.
+// The JSON report of `earshot scan`: the ScanReport of src/model.ts, as documented in docs/json.md.
 import type { ScanReport } from '../model.js';
 import { stringifySafeJson } from './safe-json.js';
 

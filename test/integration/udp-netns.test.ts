@@ -56,7 +56,7 @@ async function startUdpServices(host: Netns, address: string): Promise<void> {
     '--bind-interfaces',
     '--log-facility=-',
   ]);
-  // rpcbind wants its own /run (NETNS-NOTES "Real RPC services").
+  // rpcbind wants its own /run (docs/netns.md, "Real RPC services in a namespace").
   const rpc = host.spawn('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs tmpfs /run && exec rpcbind -f']);
   for (const child of [dns, rpc]) {
     child.stdout?.resume();

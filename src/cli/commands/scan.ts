@@ -104,7 +104,7 @@ export function scanCommand(): Command {
     .option('--version-intensity <0-9>', 'with -sV: 0-1 only the probes for the port number, 7 (default) all')
     .option('--version-timeout <duration>', 'with -sV: give up on one port after DURATION (default 10s)')
     .option('--reason', 'show why each port got its state (syn-ack, conn-refused, no-response, ...)')
-    .option('--json', 'print one JSON document instead of text (README: "earshot scan --json")')
+    .option('--json', 'print one JSON document instead of text (docs/json.md)')
     .option('--all-ports', 'list every port, none folded into "Not shown"')
     .option('-o, --output <file>', 'also write the report (text, or JSON with --json) to FILE')
     .option('-q, --quiet', 'no progress line on stderr')

@@ -120,7 +120,7 @@ service catalog (/etc/services, then IANA) and, with --baseline, the approved li
 
 Findings (severity): hidden-listener, hidden-bound-port, not-in-baseline (critical);
 suspicious-owner, unregistered-reserved-port, missing-from-baseline (warning); forwarded-port,
-unknown-service, owner-unknown (notice); local-only (info). See the README for each.
+unknown-service, owner-unknown (notice); local-only (info). docs/verify.md explains each.
 
 Exit status: 0 nothing above notice, 1 a warning, 2 a critical finding, 64 usage error,
 130 interrupted. Run as root to see every owner; without root the report says what it could not see.
