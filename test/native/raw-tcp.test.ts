@@ -87,7 +87,7 @@ describe('raw TCP socket (native addon)', { skip: skipUnlessRoot }, () => {
       assert.equal(result.code, 0, result.stderr);
       assert.deepEqual(parseLine(result.stdout), {
         ok: false,
-        reason: 'raw socket: EPERM (Operation not permitted): run as root (CAP_NET_RAW)',
+        reason: 'Operation not permitted (EPERM): run as root (CAP_NET_RAW)',
       });
     });
   });

@@ -153,7 +153,7 @@ const errnoNames = new Map<number, string>(
   Object.entries(constants.errno).map(([name, number]) => [number, name] as [number, string]),
 );
 const describeErrno = (errno: number, message: string) =>
-  `${errnoNames.get(errno) ?? `errno ${errno}`} (${message})`;
+  `${message} (${errnoNames.get(errno) ?? `errno ${errno}`})`;
 
 /** Loads the addon; a string is the reason it is unavailable. */
 function loadAddon(path: string): RawTcpAddon | string {
@@ -192,9 +192,12 @@ export function openRawTcp(options: { addonPath?: string } = {}): RawTcpResult {
     }
   });
   if (!('handle' in opened)) {
-    const said = `raw socket: ${describeErrno(opened.errno, opened.message)}`;
+    const said = describeErrno(opened.errno, opened.message);
     const denied = opened.errno === constants.errno.EPERM || opened.errno === constants.errno.EACCES;
-    return { ok: false, reason: denied ? `${said}: run as root (CAP_NET_RAW)` : said };
+    return {
+      ok: false,
+      reason: denied ? `${said}: run as root (CAP_NET_RAW)` : `cannot open a raw socket: ${said}`,
+    };
   }
   const { handle } = opened;
   const sources = new Map<string, Promise<string>>();
