@@ -73,6 +73,8 @@ export interface HistoryListener {
 
 /** One finding's interval in the history: first seen by a verify, last seen, cleared. */
 export interface HistoryFinding extends Finding {
+  /** Whose verify runs found it: watch's periodic verify, or `earshot verify --save`. */
+  source: 'watch' | 'verify';
   firstSeenAt: string;
   lastSeenAt: string;
   /** null while verify still finds it. */

@@ -3,6 +3,7 @@
 // against, also across a restart of watch.
 import type { Database, Statement } from 'better-sqlite3';
 import type { Finding } from '../model.js';
+import type { VerifyRunSource } from './verify-runs.js';
 
 /** An open finding interval. */
 export interface StoredFinding {
@@ -27,26 +28,28 @@ interface FindingRow {
 
 /** The finding intervals of one store. */
 export class FindingIntervals {
-  readonly #open: Statement<[], FindingRow>;
-  readonly #insert: Statement<[string, string, string, string, number, string, string, string, string]>;
+  readonly #open: Statement<[string], FindingRow>;
+  readonly #insert: Statement<
+    [string, string, string, string, string, number, string, string, string, string]
+  >;
   readonly #seen: Statement<[string, string, string, number]>;
   readonly #clear: Statement<[string, number]>;
 
   constructor(db: Database) {
     this.#open = db.prepare(
-      'SELECT id, key, body, first_seen_at FROM findings WHERE cleared_at IS NULL ORDER BY id',
+      'SELECT id, key, body, first_seen_at FROM findings WHERE source = ? AND cleared_at IS NULL ORDER BY id',
     );
     this.#insert = db.prepare(
-      `INSERT INTO findings (key, kind, severity, protocol, port, address, body, first_seen_at, last_seen_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO findings (source, key, kind, severity, protocol, port, address, body, first_seen_at, last_seen_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#seen = db.prepare('UPDATE findings SET body = ?, severity = ?, last_seen_at = ? WHERE id = ?');
     this.#clear = db.prepare('UPDATE findings SET cleared_at = ? WHERE id = ? AND cleared_at IS NULL');
   }
 
-  /** Every finding the last verify still had. */
-  open(): StoredFinding[] {
-    return this.#open.all().map((row) => ({
+  /** Every finding the last verify of `source` still had. */
+  open(source: VerifyRunSource): StoredFinding[] {
+    return this.#open.all(source).map((row) => ({
       id: row.id,
       key: row.key,
       finding: JSON.parse(row.body) as Finding,
@@ -55,11 +58,12 @@ export class FindingIntervals {
   }
 
   /** Starts the interval of a finding no earlier verify had open. */
-  found(finding: Finding, at: string): number {
+  found(source: VerifyRunSource, finding: Finding, at: string): number {
     const body = JSON.stringify(finding);
     const key = findingKey(finding);
     return Number(
       this.#insert.run(
+        source,
         key,
         finding.kind,
         finding.severity,

@@ -67,10 +67,11 @@ export function readTimeline(db: Database, query: HistoryQuery): Timeline {
   }));
   const findingRows = db
     .prepare(
-      `SELECT body, first_seen_at, last_seen_at, cleared_at FROM findings
+      `SELECT source, body, first_seen_at, last_seen_at, cleared_at FROM findings
        WHERE (cleared_at IS NULL OR cleared_at >= ?)${filter.sql} ORDER BY first_seen_at, id`,
     )
     .all(query.since, ...filter.values) as {
+    source: 'watch' | 'verify';
     body: string;
     first_seen_at: string;
     last_seen_at: string;
@@ -78,6 +79,7 @@ export function readTimeline(db: Database, query: HistoryQuery): Timeline {
   }[];
   const findings = findingRows.map((row) => ({
     ...(JSON.parse(row.body) as Finding),
+    source: row.source,
     firstSeenAt: row.first_seen_at,
     lastSeenAt: row.last_seen_at,
     clearedAt: row.cleared_at,

@@ -45,8 +45,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX events_time ON events (time);
 
   -- One row per finding interval: from the first verify that found it to the one that no longer did.
+  -- source: 'watch' (its periodic verify) or 'verify' (earshot verify --save), each its own timeline.
   CREATE TABLE findings (
     id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
     key TEXT NOT NULL,
     kind TEXT NOT NULL,
     severity TEXT NOT NULL,
@@ -58,7 +60,7 @@ export const MIGRATIONS: readonly string[] = [
     last_seen_at TEXT NOT NULL,
     cleared_at TEXT
   );
-  CREATE UNIQUE INDEX findings_open ON findings (key) WHERE cleared_at IS NULL;
+  CREATE UNIQUE INDEX findings_open ON findings (source, key) WHERE cleared_at IS NULL;
   CREATE INDEX findings_cleared_at ON findings (cleared_at);
 
   -- Whole verify reports: watch's periodic runs and earshot verify --save.

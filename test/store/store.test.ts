@@ -150,14 +150,14 @@ describe('history store', () => {
 
   it('keeps finding intervals and verify runs, and prunes what ended before the retention', () => {
     const store = openStore(`${temp.path}/findings.db`);
-    const id = store.write('t', () => store.findings.found(finding(22), '2026-01-01T00:00:00.000Z'));
-    store.write('t', () => store.findings.found(finding(23), '2026-01-01T00:00:00.000Z'));
+    const id = store.write('t', () => store.findings.found('watch', finding(22), '2026-01-01T00:00:00.000Z'));
+    store.write('t', () => store.findings.found('watch', finding(23), '2026-01-01T00:00:00.000Z'));
     store.write('t', () => store.findings.seen(id, finding(22), '2026-01-01T00:15:00.000Z'));
-    assert.equal(store.findings.open().length, 2);
-    const other = store.findings.open().find((f) => f.finding.port === 23)!;
+    assert.equal(store.findings.open('watch').length, 2);
+    const other = store.findings.open('watch').find((f) => f.finding.port === 23)!;
     store.write('t', () => store.findings.cleared(other.id, '2026-01-01T00:15:00.000Z'));
     assert.deepEqual(
-      store.findings.open().map((f) => f.finding.port),
+      store.findings.open('watch').map((f) => f.finding.port),
       [22],
     );
     const history = store.history({ since: '2025-01-01T00:00:00.000Z' }).findings;
@@ -178,7 +178,7 @@ describe('history store', () => {
     store.write('t', () => store.events.append(event('finding', '2026-01-01T00:00:00.000Z'), ['webhook:a']));
     const pruned = store.prune('2026-01-01T00:20:00.000Z');
     assert.deepEqual(pruned, { listeners: 0, events: 1, findings: 1, verifyRuns: 1 });
-    assert.equal(store.findings.open().length, 1, 'an open finding is never pruned');
+    assert.equal(store.findings.open('watch').length, 1, 'an open finding is never pruned');
     assert.equal(store.outbox.pending('webhook:a'), 0, 'a pruned event leaves the outbox with it');
     store.close();
   });
