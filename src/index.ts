@@ -23,6 +23,7 @@ export {
 } from './reconcile/baseline.js';
 export { type ReconcileInput, type ReconcileResult, reconcile } from './reconcile/reconcile.js';
 export { renderDiffText } from './report/diff-text.js';
+export { renderEventLine } from './report/event-text.js';
 export { renderScanGrepable, renderVerifyGrepable } from './report/grepable.js';
 export { renderLocalText } from './report/local-text.js';
 export { renderScanXml } from './report/nmap-xml.js';
@@ -44,7 +45,6 @@ export type { StoredVerifyRun, VerifyRunSource } from './store/verify-runs.js';
 export { readBaseline } from './verify/baseline-file.js';
 export { type BaselineSource, DEFAULT_VERIFY_TARGETS, type VerifyOptions, verify } from './verify/verify.js';
 export { VERSION } from './version.js';
-export { renderEventLine } from './watch/event-line.js';
 export type { VerifyRunResult, WatchVerifyOptions } from './watch/periodic-verify.js';
 export { type ExecSinkOptions, execSink } from './watch/sinks/exec.js';
 export type { Sink } from './watch/sinks/sink.js';

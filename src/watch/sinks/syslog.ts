@@ -4,7 +4,7 @@
 // one datagram; its exit status says whether the socket took it.
 import { spawn } from 'node:child_process';
 import type { EarshotEvent, Severity } from '../../model.js';
-import { describeEvent } from '../event-line.js';
+import { describeEvent } from '../../report/event-text.js';
 import { deadlineSignal, type Sink } from './sink.js';
 
 /** Options of the syslog sink. */
@@ -52,6 +52,8 @@ export function loggerArgs(event: EarshotEvent, options: SyslogSinkOptions = {})
     '8192',
     '--tag',
     'earshot',
+    // PROCID is watch's own pid, not logger's.
+    `--id=${process.pid}`,
     '--priority',
     `${options.facility ?? 'daemon'}.${SYSLOG_LEVEL[event.severity]}`,
     '--msgid',

@@ -3,7 +3,7 @@
 // every piece is escaped before it reaches a terminal or a log.
 import type { EarshotEvent, Owner } from '../model.js';
 import { describeOwners } from '../reconcile/owners.js';
-import { escapeForTerminal } from '../report/terminal-escape.js';
+import { escapeForTerminal } from './terminal-escape.js';
 
 function endpoint(event: EarshotEvent): string {
   const address = event.address?.includes(':') ? `[${event.address}]` : (event.address ?? '?');
