@@ -8,6 +8,7 @@ import { openStore } from '../../src/store/open-store.js';
 import { startWatch } from '../../src/watch/start-watch.js';
 import { skipUnlessRoot, waitForLine, withNetns } from '../helpers/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
+import { eventProblems } from './event-schema.js';
 import { anchorPid, at, EventCollector, waitUntil } from './harness.js';
 
 const holder = fileURLToPath(new URL('../helpers/holder.py', import.meta.url));
@@ -55,6 +56,7 @@ describe('earshot watch: listeners', { skip: skipUnlessRoot }, () => {
         assert.ok(closed.receivedMs - closing < 10_000);
         assert.equal(closed.event.openedAt, tcp.event.time);
         assert.equal(events.find((event) => event.type === 'listener-opened').length, 3, 'no event twice');
+        for (const { event } of events.events) assert.deepEqual(eventProblems(event), [], event.type);
         const history = store.history({ since: '1970-01-01T00:00:00.000Z', port: 7001 });
         assert.equal(history.listeners.length, 1);
         assert.equal(history.listeners[0]?.openedAt, tcp.event.time);
