@@ -2,15 +2,18 @@
 //
 // A full walk reads every /proc/<pid>/fd link on the host (thousands on a busy one). Between walks,
 // owners change in three ways, each handled at its own cost:
-// - a new socket: walk every process, but only looking for the new inodes (they are few);
+// - a new socket: walk the processes, newest pid first, only until each new inode was found once. A
+//   socket that was not listening at the last update has at most one holder among the processes that
+//   existed then, its creator: the children it forks later are new processes, walked below;
 // - a new process (fork, exec of a socket-activated service): walk only the new pids' fds, looking
 //   for every tracked inode, since a child inherits its parent's sockets;
 // - a process that exited: drop it from the owners it was in. Each owner's /proc/<pid>/stat is read
 //   every update: a killed child whose parent has not reaped it yet is still listed in /proc, as a
 //   zombie (state Z) holding no fds.
 // What these miss (a living process that closes its copy of a shared socket, or receives one over a
-// unix socket) is caught by a full walk every `rescanMs`.
-import { readFileSync } from 'node:fs';
+// unix socket, or a socket shared by a fork before it started to listen) is caught by a full walk
+// every `rescanMs`. bench/watch.ts measures the detection latency this keeps low.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { listPids, readPasswd, scanSocketOwners } from '../inventory/proc-owners.js';
 import type { Owner } from '../model.js';
 
@@ -23,6 +26,39 @@ export interface OwnerTrackerOptions {
 }
 
 const byPid = (a: Owner, b: Owner) => a.pid - b.pid;
+
+/** The pids (newest first) holding each of `inodes`, stopping once every one was found in some process. */
+function firstHolders(procRoot: string, pids: readonly number[], inodes: ReadonlySet<number>): number[] {
+  const found = new Set<number>();
+  const holders: number[] = [];
+  const newestFirst = [...pids].sort((a, b) => b - a);
+  for (const pid of newestFirst) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`${procRoot}/${pid}/fd`);
+    } catch {
+      // Exited, or not ours to read (inventory's full walk reports EACCES).
+      continue;
+    }
+    let holds = false;
+    for (const fd of fds) {
+      let target: string;
+      try {
+        target = readlinkSync(`${procRoot}/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      if (!target.startsWith('socket:[')) continue;
+      const inode = Number(target.slice(8, -1));
+      if (!inodes.has(inode)) continue;
+      found.add(inode);
+      holds = true;
+    }
+    if (holds) holders.push(pid);
+    if (found.size === inodes.size) break;
+  }
+  return holders;
+}
 
 function merge(into: Map<number, Owner[]>, found: Map<number, Owner[]>): void {
   for (const [inode, owners] of found) {
@@ -96,7 +132,7 @@ export class OwnerTracker {
     if (newInodes.size > 0) {
       // New pids are walked below for every inode, the new ones included.
       const known = newPids.length > 0 ? pids.filter((pid) => this.#knownPids.has(pid)) : pids;
-      const found = scan(known, newInodes);
+      const found = scan(firstHolders(this.#procRoot, known, newInodes), newInodes);
       for (const inode of newInodes) this.#owners.set(inode, found.get(inode) ?? []);
       this.walks.newSockets++;
     }
