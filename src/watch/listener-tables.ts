@@ -14,12 +14,15 @@ export interface ListeningRead {
   warnings: InventoryWarning[];
   /** How many of the four tables could be read. */
   tablesRead: number;
+  /** False when every table read the same text as last time (the sockets are the same objects). */
+  changed: boolean;
 }
 
 /** Reads the listening sockets of one network namespace, remembering each table's text. */
 export class ListenerTables {
   readonly #netDir: string;
   readonly #last = new Map<string, { text: string; sockets: Socket[] }>();
+  #tablesRead = -1;
 
   /** `netDir`: a procfs `net/` directory (`/proc/net`, or `/proc/<pid>/net` for that process's namespace). */
   constructor(netDir: string) {
@@ -31,6 +34,7 @@ export class ListenerTables {
     const sockets: Socket[] = [];
     const warnings: InventoryWarning[] = [];
     let tablesRead = 0;
+    let changed = this.#last.size === 0;
     for (const table of PROC_NET_TABLES) {
       const path = `${this.#netDir}/${table.file}`;
       let text: string;
@@ -47,11 +51,15 @@ export class ListenerTables {
         sockets.push(...last.sockets);
         continue;
       }
+      changed = true;
       const parsed = parseProcNet(text, table, path, { listeningOnly: true });
       warnings.push(...parsed.warnings);
       this.#last.set(path, { text, sockets: parsed.sockets });
       sockets.push(...parsed.sockets);
     }
-    return { sockets, warnings, tablesRead };
+    // A table that could not be read this time (or again) counts as a change.
+    if (tablesRead !== this.#tablesRead) changed = true;
+    this.#tablesRead = tablesRead;
+    return { sockets, warnings, tablesRead, changed };
   }
 }

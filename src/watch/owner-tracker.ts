@@ -86,11 +86,17 @@ export class OwnerTracker {
     this.#users = readPasswd(options.passwdPath ?? '/etc/passwd');
   }
 
-  /** Brings the owners of `inodes` (the listening sockets now) up to date. */
-  update(inodes: ReadonlySet<number>, nowMs: number, signal?: AbortSignal): void {
+  /** Brings the owners of `inodes` (the listening sockets now) up to date; false when none changed. */
+  update(inodes: ReadonlySet<number>, nowMs: number, signal?: AbortSignal): boolean {
     const pids = listPids(this.#procRoot);
     const pidSet = new Set(pids);
-    for (const inode of this.#owners.keys()) if (!inodes.has(inode)) this.#owners.delete(inode);
+    let changed = false;
+    for (const inode of this.#owners.keys()) {
+      if (!inodes.has(inode)) {
+        this.#owners.delete(inode);
+        changed = true;
+      }
+    }
     const scan = (scanPids: readonly number[], wanted: ReadonlySet<number>) =>
       scanSocketOwners({
         procRoot: this.#procRoot,
@@ -106,7 +112,7 @@ export class OwnerTracker {
       this.#lastFullMs = nowMs;
       this.#knownPids = pidSet;
       this.walks.full++;
-      return;
+      return true;
     }
     const dead = new Set<number>();
     const checked = new Set<number>();
@@ -118,6 +124,7 @@ export class OwnerTracker {
       }
     }
     if (dead.size > 0) {
+      changed = true;
       for (const [inode, owners] of this.#owners) {
         if (owners.some((owner) => dead.has(owner.pid)))
           this.#owners.set(
@@ -135,12 +142,16 @@ export class OwnerTracker {
       const found = scan(firstHolders(this.#procRoot, known, newInodes), newInodes);
       for (const inode of newInodes) this.#owners.set(inode, found.get(inode) ?? []);
       this.walks.newSockets++;
+      changed = true;
     }
     if (newPids.length > 0 && inodes.size > 0) {
-      merge(this.#owners, scan(newPids, inodes));
+      const found = scan(newPids, inodes);
+      merge(this.#owners, found);
       this.walks.newProcesses++;
+      if (found.size > 0) changed = true;
     }
     this.#knownPids = pidSet;
+    return changed;
   }
 
   /** False for a process that exited or is a zombie (proc(5): stat field 3, the state, is Z or X). */

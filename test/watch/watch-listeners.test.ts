@@ -87,7 +87,11 @@ describe('earshot watch: listeners', { skip: skipUnlessRoot }, () => {
           'forked-srv',
           'tcp:0.0.0.0:7100',
         ]);
-        const pids = (await waitForLine(child, /^ready .*$/m, 20_000)).split(' ').slice(1).map(Number);
+        const pids = (await waitForLine(child, /^ready[ \d]*\n/m, 20_000))
+          .trim()
+          .split(' ')
+          .slice(1)
+          .map(Number);
         assert.equal(pids.length, 4);
         const expected = [...pids].sort((a, b) => a - b);
         await waitUntil(
