@@ -19,7 +19,10 @@ export type EarshotErrorCode =
   | 'ERR_STORE_LOCKED'
   | 'ERR_STORE_CORRUPT'
   | 'ERR_STORE_READONLY'
-  | 'ERR_STORE_VERSION';
+  | 'ERR_STORE_VERSION'
+  | 'ERR_DB'
+  | 'ERR_DB_SCHEMA'
+  | 'ERR_SERVER';
 
 /** Codes that mean the user's input was wrong (exit status 64, EX_USAGE). */
 export const USAGE_ERROR_CODES: ReadonlySet<EarshotErrorCode> = new Set([
