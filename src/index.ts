@@ -28,6 +28,7 @@ export {
   formatBaseline,
   parseBaseline,
 } from './reconcile/baseline.js';
+export { overallLevel } from './reconcile/findings.js';
 export { type ReconcileInput, type ReconcileResult, reconcile } from './reconcile/reconcile.js';
 export { renderDiffText } from './report/diff-text.js';
 export { renderEventLine } from './report/event-text.js';

@@ -1,8 +1,9 @@
 // One short line per event for people (earshot watch without --json, syslog's message): what
 // happened, where, and who holds it. Process names and command lines come from other processes, so
 // every piece is escaped before it reaches a terminal or a log.
+
+import { describeOwners } from '../describe/owners.js';
 import type { EarshotEvent, Owner } from '../model.js';
-import { describeOwners } from '../reconcile/owners.js';
 import { escapeForTerminal } from './terminal-escape.js';
 
 function endpoint(event: EarshotEvent): string {

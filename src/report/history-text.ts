@@ -1,6 +1,7 @@
 // `earshot history` for people: each listener's interval and owners, each finding's, then the events.
+
+import { describeOwners } from '../describe/owners.js';
 import type { HistoryReport } from '../model.js';
-import { describeOwners } from '../reconcile/owners.js';
 import { describeEvent } from './event-text.js';
 import { escapeForTerminal } from './terminal-escape.js';
 

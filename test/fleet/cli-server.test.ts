@@ -2,12 +2,12 @@
 // binary), on a real PostgreSQL: the token is the last line, stored hashed; --list never shows a
 // secret; --revoke stops it working; a password read from stdin logs in.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { EVENT_SCHEMA_PATH } from '../../src/fleet/server/body-schemas.js';
-import { earshotBin, runEarshot } from '../helpers/cli.js';
+import { runEarshot, spawnEarshot } from '../helpers/cli.js';
 import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { request } from './harness.js';
 
@@ -92,9 +92,7 @@ describe('earshot server (CLI)', { skip: skipUnlessPostgres }, () => {
   it('serves until SIGTERM, and the user logs in', { skip: schemaMissing }, async () => {
     let child: ChildProcess | undefined;
     try {
-      child = spawn(process.execPath, [earshotBin, 'server', '--db', pg.url(), '--listen', '127.0.0.1:0'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      child = spawnEarshot(['server', '--db', pg.url(), '--listen', '127.0.0.1:0']);
       let out = '';
       const url = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no start: ${out}`)), 30_000);

@@ -3,21 +3,21 @@
 // is empty, so no TCP port is opened anywhere). Start and stop are bounded in time; the folder is
 // removed even when a start fails.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRoot, run } from './netns.js';
+import { skipUnless } from './needs.js';
+import { run } from './netns.js';
 
 /** Where Debian's postgresql-15 package puts the server binaries. */
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
 
-/** A `skip` value for node:test: false when a PostgreSQL can be started here, else the reason. */
-export const skipUnlessPostgres: string | false = !isRoot
-  ? 'needs root (PostgreSQL runs as the postgres user)'
-  : !existsSync(join(PG_BIN, 'initdb'))
-    ? 'needs Debian postgresql 15 (bash scripts/install-deps.sh)'
-    : false;
+/**
+ * A `skip` value for node:test: false when a PostgreSQL can be started here (root, since it runs as
+ * the postgres user, and Debian's postgresql 15), else the reason; under CI=true, a failure.
+ */
+export const skipUnlessPostgres: string | false = skipUnless({ root: true, files: [join(PG_BIN, 'initdb')] });
 
 /** A running test cluster. */
 export interface TestPostgres {

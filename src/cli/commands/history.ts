@@ -1,13 +1,13 @@
 // `earshot history`: the timeline of listeners (when each opened and closed, who held it), findings
 // and events that watch and `verify --save` recorded.
 import { Command, Option } from 'commander';
-import { EarshotError } from '../../errors.js';
 import type { HistoryReport, Protocol } from '../../model.js';
 import { renderHistoryText } from '../../report/history-text.js';
 import { stringifySafeJson } from '../../report/safe-json.js';
 import { openStore } from '../../store/open-store.js';
 import { VERSION } from '../../version.js';
-import { defaultDbPath, parseSince } from '../history-store.js';
+import { defaultDbPath } from '../history-store.js';
+import { parseInteger, parseSince } from '../option-parsers.js';
 
 interface HistoryOptions {
   since: string;
@@ -15,14 +15,6 @@ interface HistoryOptions {
   protocol?: Protocol;
   json?: boolean;
   db?: string;
-}
-
-function parsePort(text: string): number {
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port < 1 || port > 65535) {
-    throw new EarshotError('ERR_OPTION', `Invalid --port "${text}": give a port number from 1 to 65535.`);
-  }
-  return port;
 }
 
 function runHistory(options: HistoryOptions): void {
@@ -33,7 +25,7 @@ function runHistory(options: HistoryOptions): void {
   try {
     const timeline = store.history({
       since,
-      ...(options.port !== undefined ? { port: parsePort(options.port) } : {}),
+      ...(options.port !== undefined ? { port: parseInteger(options.port, '--port', 1, 65535) } : {}),
       ...(options.protocol !== undefined ? { protocol: options.protocol } : {}),
     });
     report = { tool: 'earshot', version: VERSION, kind: 'history', database, since, ...timeline };

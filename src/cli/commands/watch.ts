@@ -5,7 +5,6 @@ import type { EarshotEvent } from '../../model.js';
 import { renderEventLine } from '../../report/event-text.js';
 import { stringifySafeJson } from '../../report/safe-json.js';
 import { escapeForTerminal } from '../../report/terminal-escape.js';
-import { parsePortSpec } from '../../scan/targets/ports.js';
 import { openStore } from '../../store/open-store.js';
 import { readBaseline } from '../../verify/baseline-file.js';
 import { execSink } from '../../watch/sinks/exec.js';
@@ -14,8 +13,9 @@ import { syslogSink } from '../../watch/sinks/syslog.js';
 import { webhookSink } from '../../watch/sinks/webhook.js';
 import { startWatch } from '../../watch/start-watch.js';
 import { ExitCode } from '../exit-codes.js';
-import { defaultDbPath, parseDuration } from '../history-store.js';
+import { defaultDbPath } from '../history-store.js';
 import { watchInterrupt } from '../interrupt.js';
+import { parseDuration, parsePortList } from '../option-parsers.js';
 
 interface WatchCliOptions {
   db?: string;
@@ -52,7 +52,7 @@ async function runWatch(options: WatchCliOptions): Promise<void> {
   const intervalMs = parseDuration(options.interval, '--interval');
   const verifyEveryMs = parseDuration(options.verifyEvery, '--verify-every');
   const retainMs = parseDuration(options.retain, '--retain');
-  const ports = parsePortSpec(options.ports);
+  const ports = parsePortList(options.ports);
   const sinks = buildSinks(options);
   let baseline = options.baseline ? await readBaseline(options.baseline) : null;
   const database = options.db ?? defaultDbPath();
@@ -75,7 +75,7 @@ async function runWatch(options: WatchCliOptions): Promise<void> {
       retainMs,
       verify: {
         ports,
-        udpPorts: options.udp ? (options.udpPorts ? parsePortSpec(options.udpPorts) : ports) : null,
+        udpPorts: options.udp ? (options.udpPorts ? parsePortList(options.udpPorts) : ports) : null,
         detection: options.version ? 'unexplained' : 'none',
         bindWitness: options.bind,
         interfaces: options.interfaces ?? false,

@@ -8,16 +8,14 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../../src/fleet/server/server.js';
-import { hasCommand } from '../../helpers/netns.js';
+import { skipUnless } from '../../helpers/needs.js';
 import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { agentToken, reportFor, request, snapshot, startTestServer, user } from '../harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../../../tmp/fleet-screenshots/', import.meta.url));
 const HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script>\u001b[31mred';
-const skip =
-  skipUnlessPostgres ||
-  ((await hasCommand(CHROMIUM)) ? false : 'needs Debian chromium (bash scripts/install-deps.sh)');
+const skip = skipUnlessPostgres || skipUnless({ files: [CHROMIUM] });
 
 describe('fleet dashboard in headless Chromium', { skip }, () => {
   let pg: TestPostgres;

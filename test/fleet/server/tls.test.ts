@@ -5,7 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../../src/fleet/server/server.js';
-import { hasCommand, run } from '../../helpers/netns.js';
+import { skipUnless } from '../../helpers/needs.js';
+import { run } from '../../helpers/netns.js';
 import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 import { readToken, startTestServer, user } from '../harness.js';
@@ -42,7 +43,7 @@ function get(
   );
 }
 
-const skip = skipUnlessPostgres || ((await hasCommand('openssl')) ? false : 'needs openssl');
+const skip = skipUnlessPostgres || skipUnless({ commands: ['openssl'] });
 
 describe('fleet server over TLS', { skip }, () => {
   let pg: TestPostgres;
