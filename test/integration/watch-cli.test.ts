@@ -5,17 +5,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { HistoryReport } from '../../src/model.js';
 import { runEarshot } from '../helpers/cli.js';
-import { hasCommand, skipUnlessRoot, withNetns } from '../helpers/netns.js';
+import { skipUnless } from '../helpers/needs.js';
+import { withNetns } from '../helpers/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import { WatchProcess } from '../watch/cli-process.js';
 import { eventProblems, historyProblems } from '../watch/event-schema.js';
 
 let temp: TempDir;
-let skip: string | false = skipUnlessRoot;
 before(async () => {
   temp = await makeTempDir('watch-cli');
-  if (!skip)
-    for (const command of ['unshare', 'mount']) if (!(await hasCommand(command))) skip = `needs ${command}`;
 });
 after(async () => {
   await temp.remove();
@@ -24,9 +22,10 @@ after(async () => {
 const at = (type: string, port: number) => (event: { type: string; port: number | null }) =>
   event.type === type && event.port === port;
 
-describe('earshot watch and history (CLI)', () => {
-  it('prints events, stops on SIGTERM with 0, resumes the same interval, and history shows it', async (t) => {
-    if (skip) return t.skip(skip);
+describe('earshot watch and history (CLI)', {
+  skip: skipUnless({ root: true, commands: ['unshare', 'mount', 'python3'] }),
+}, () => {
+  it('prints events, stops on SIGTERM with 0, resumes the same interval, and history shows it', async () => {
     await withNetns('watch-cli', async (ns) => {
       const db = `${temp.path}/cli.db`;
       const args = ['--db', db, '--verify-every', '0'];
@@ -77,8 +76,7 @@ describe('earshot watch and history (CLI)', () => {
     });
   });
 
-  it('reports a listener hidden by a doctored /proc/net as a critical finding event', async (t) => {
-    if (skip) return t.skip(skip);
+  it('reports a listener hidden by a doctored /proc/net as a critical finding event', async () => {
     await withNetns('watch-hidden', async (ns) => {
       await ns.listen(['tcp:0.0.0.0:31337', 'tcp:0.0.0.0:31338']);
       const fake = `${temp.path}/fake-net`;
@@ -133,8 +131,7 @@ describe('earshot watch and history (CLI)', () => {
     });
   });
 
-  it('re-reads the baseline on SIGHUP: a listener approved meanwhile clears its finding', async (t) => {
-    if (skip) return t.skip(skip);
+  it('re-reads the baseline on SIGHUP: a listener approved meanwhile clears its finding', async () => {
     await withNetns('watch-hup', async (ns) => {
       await ns.listen(['tcp:127.0.0.1:7701']);
       const baseline = await temp.write('baseline.yaml', 'version: 1\nlisteners: []\n');
@@ -181,8 +178,7 @@ describe('earshot watch and history (CLI)', () => {
     });
   });
 
-  it('refuses a second watch on one store, and a store on a read-only disk, naming the file', async (t) => {
-    if (skip) return t.skip(skip);
+  it('refuses a second watch on one store, and a store on a read-only disk, naming the file', async () => {
     await withNetns('watch-store', async (ns) => {
       const db = `${temp.path}/store-errors/e.db`;
       const first = new WatchProcess(['--db', db, '--verify-every', '0'], { ns });

@@ -8,7 +8,8 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../../src/store/open-store.js';
-import { skipUnlessRoot, waitForLine, withNetns } from '../helpers/netns.js';
+import { skipUnless } from '../helpers/needs.js';
+import { waitForLine, withNetns } from '../helpers/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import { WatchProcess } from '../watch/cli-process.js';
 import { WebhookReceiver } from '../watch/webhook-receiver.js';
@@ -39,7 +40,7 @@ function random(seed: number): () => number {
   };
 }
 
-describe('earshot watch killed with -9', { skip: skipUnlessRoot }, () => {
+describe('earshot watch killed with -9', { skip: skipUnless({ root: true, commands: ['python3'] }) }, () => {
   it('leaves a sound database during bursts of listeners, and the next watch resumes', async (t) => {
     const seed = Date.now() % 100_000;
     t.diagnostic(`seed ${seed}`);

@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { openStore } from '../../src/store/open-store.js';
-import { isRoot, run } from '../helpers/netns.js';
+import { meets } from '../helpers/needs.js';
+import { run } from '../helpers/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 
 let temp: TempDir;
@@ -122,7 +123,7 @@ describe('history store errors', () => {
   });
 
   it('says a store the user cannot write is read-only, and still reads it', async (t) => {
-    if (!isRoot) return t.skip('needs root to run as another user');
+    if (!meets(t, { root: true, commands: ['setpriv'] })) return;
     const path = storeWithData('readonly.db');
     chmodSync(temp.path, 0o755);
     chownSync(path, 0, 0);

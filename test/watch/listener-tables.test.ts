@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ListenerTables } from '../../src/watch/listener-tables.js';
-import { skipUnlessRoot, waitForLine, withNetns } from '../helpers/netns.js';
+import { skipUnless } from '../helpers/needs.js';
+import { waitForLine, withNetns } from '../helpers/netns.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/proc/', import.meta.url));
 const holder = fileURLToPath(new URL('../helpers/holder.py', import.meta.url));
@@ -20,7 +21,9 @@ describe('watch listener tables', () => {
     assert.ok(second.sockets.every((socket, index) => socket === first.sockets[index]));
   });
 
-  it('reads only the listeners of a namespace with connections', { skip: skipUnlessRoot }, async () => {
+  it('reads only the listeners of a namespace with connections', {
+    skip: skipUnless({ root: true, commands: ['python3'] }),
+  }, async () => {
     await withNetns('watch-tables', async (ns) => {
       const child = ns.spawn('python3', [holder, 'tcp:127.0.0.1:0', 'tcp:[::1]:0', '--connections', '50']);
       await waitForLine(child, /^ready/m, 20_000);

@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../../src/store/open-store.js';
 import { startWatch } from '../../src/watch/start-watch.js';
-import { skipUnlessRoot, waitForLine, withNetns } from '../helpers/netns.js';
+import { skipUnless } from '../helpers/needs.js';
+import { waitForLine, withNetns } from '../helpers/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import { eventProblems } from './event-schema.js';
 import { anchorPid, at, EventCollector, waitUntil } from './harness.js';
@@ -20,7 +21,7 @@ after(async () => {
   await temp.remove();
 });
 
-describe('earshot watch: listeners', { skip: skipUnlessRoot }, () => {
+describe('earshot watch: listeners', { skip: skipUnless({ root: true, commands: ['python3'] }) }, () => {
   it('reports listeners that open and close, within about one interval', async (t) => {
     await withNetns('watch-open', async (ns) => {
       const { pid } = await anchorPid(ns);

@@ -11,7 +11,8 @@ import { execSink } from '../../src/watch/sinks/exec.js';
 import { loggerArgs, syslogSink } from '../../src/watch/sinks/syslog.js';
 import { webhookSink } from '../../src/watch/sinks/webhook.js';
 import { startWatch } from '../../src/watch/start-watch.js';
-import { hasCommand, skipUnlessRoot, waitForLine, withNetns } from '../helpers/netns.js';
+import { meets, skipUnless } from '../helpers/needs.js';
+import { waitForLine, withNetns } from '../helpers/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import { anchorPid, at, EventCollector, waitUntil } from './harness.js';
 import { WebhookReceiver } from './webhook-receiver.js';
@@ -30,7 +31,7 @@ after(async () => {
 
 const ids = (events: readonly EarshotEvent[]) => events.map((event) => event.id);
 
-describe('earshot watch: sinks', { skip: skipUnlessRoot }, () => {
+describe('earshot watch: sinks', { skip: skipUnless({ root: true, commands: ['python3'] }) }, () => {
   it('keeps webhook events while the receiver is down and across a restart: none lost, none twice', async () => {
     await withNetns('watch-hook', async (ns) => {
       const { pid } = await anchorPid(ns);
@@ -119,7 +120,7 @@ describe('earshot watch: sinks', { skip: skipUnlessRoot }, () => {
   });
 
   it('sends RFC 5424 messages to a syslog socket, severity mapped', async (t) => {
-    if (!(await hasCommand('logger'))) return t.skip('needs logger (util-linux bsdutils)');
+    if (!meets(t, { commands: ['logger'] })) return;
     await withNetns('watch-syslog', async (ns) => {
       const { pid } = await anchorPid(ns);
       const socketPath = `${temp.path}/log.sock`;
