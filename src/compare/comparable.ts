@@ -43,7 +43,7 @@ export interface ComparableReport {
 
 /** ERR_REPORT_READ naming the file and the problem. */
 export function reportReadError(file: string, problem: string, cause?: unknown): EarshotError {
-  return new EarshotError('ERR_REPORT_READ', `Cannot read report ${JSON.stringify(file)}: ${problem}`, {
+  return new EarshotError('ERR_REPORT_READ', `Cannot read the report "${file}": ${problem}`, {
     cause,
   });
 }
