@@ -1,5 +1,6 @@
 // Reads nmap XML, as nmap or earshot wrote it, into the shape diff compares.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { quote } from '../errors.js';
 import {
   type ComparableHost,
   type ComparablePort,
@@ -106,7 +107,7 @@ function startTime(start: string | undefined, file: string): string | null {
   if (!/^\s*\d+\s*$/.test(start) || seconds > LATEST_START_SECONDS) {
     throw readError(
       file,
-      `<nmaprun start="${start.slice(0, 40)}"> is not a start time: nmap writes whole seconds since 1970, up to ${LATEST_START_SECONDS}.`,
+      `<nmaprun start=${quote(start)}> is not a start time: nmap writes whole seconds since 1970, up to ${LATEST_START_SECONDS}.`,
     );
   }
   return seconds > 0 ? new Date(seconds * 1000).toISOString() : null;
@@ -133,7 +134,7 @@ function parseXmlHost(host: XmlNode, index: number, file: string): ComparableHos
       if (!/^\d{1,5}$/.test(portid) || Number(portid) > 65535 || !protocol) {
         throw readError(
           file,
-          `host ${addr} has a <port> with portid ${JSON.stringify(portid)} and protocol ${JSON.stringify(protocol ?? null)}; expected 0-65535 and a protocol.`,
+          `host ${addr} has a <port> with portid ${quote(portid)} and protocol ${quote(protocol ?? '')}; expected 0-65535 and a protocol.`,
         );
       }
       const service = children(port, 'service')[0];

@@ -1,5 +1,6 @@
 // Reads a report earshot or nmap wrote (earshot scan or verify JSON, or nmap XML from either tool)
 // into the one shape that `earshot diff` compares.
+import { quote } from '../errors.js';
 import { readBoundedTextFile } from '../io/bounded-read.js';
 import { INPUT_FILES } from '../io/input-files.js';
 import type { ScanReport, Service, VerifyReport } from '../model.js';
@@ -91,7 +92,7 @@ async function parseJsonReport(text: string, file: string): Promise<ComparableRe
   if (kind !== 'scan' && kind !== 'verify') {
     throw readError(
       file,
-      `it is a JSON document of kind ${JSON.stringify(kind)}; diff reads earshot scan and verify reports.`,
+      `it is a JSON document of kind ${quote(kind ?? null)}; diff reads earshot scan and verify reports.`,
     );
   }
   const problems = (await loadReportValidator(kind))(value);

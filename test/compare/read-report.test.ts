@@ -99,7 +99,11 @@ describe('readReport', () => {
       '<nmaprun scanner="nmap" start="99999999999999"></nmaprun>',
       /<nmaprun start="99999999999999"> is not a start time: nmap writes whole seconds since 1970/,
     ],
-    ['a start time that is not a number', '<nmaprun start="soon"/>', /<nmaprun start="soon"> is not a start time/],
+    [
+      'a start time that is not a number',
+      '<nmaprun start="soon"/>',
+      /<nmaprun start="soon"> is not a start time/,
+    ],
     [
       'elements nested deeper than any nmap XML',
       `<nmaprun>${'<a>'.repeat(150)}${'</a>'.repeat(150)}</nmaprun>`,

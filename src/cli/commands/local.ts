@@ -1,5 +1,5 @@
 // `earshot local`: the kernel's socket table read from /proc, with every process holding each socket.
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { EarshotError } from '../../errors.js';
 import type { SocketFilter } from '../../inventory/filter.js';
 import { local } from '../../inventory/local.js';
@@ -107,7 +107,7 @@ export function localCommand(): Command {
     .option('--json', 'print JSON: { tool, version, kind, sockets[], warnings[], complete }')
     .option('--all-netns', 'read every network namespace on the host (one /proc/<pid>/net per namespace)')
     .option('--proc-root <dir>', 'read procfs mounted here, e.g. /host/proc in a container', '/proc')
-    .addOption(new Option('--passwd-file <path>', 'map uids to names with this file').default('/etc/passwd'))
+    .option('--passwd-file <path>', 'map uids to names with this file (default: /etc/passwd, if readable)')
     .addHelpText(
       'after',
       `
