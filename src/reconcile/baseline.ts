@@ -1,8 +1,15 @@
 // The approved listeners of a host: a human-editable YAML (or JSON) file, and how verify compares
 // the listeners it finds with it.
-import { isMap, isSeq, LineCounter, parseDocument, stringify } from 'yaml';
-import { EarshotError } from '../errors.js';
+import { Document, isMap, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import { EarshotError, quote } from '../errors.js';
 import type { Protocol } from '../model.js';
+import {
+  hasUnsafeCharacters,
+  UNSAFE_BEYOND_C0,
+  UNSAFE_CHARACTERS,
+  unicodeEscape,
+  visibleEscape,
+} from '../unsafe-characters.js';
 import { canonicalAddress } from './coverage.js';
 
 /** One approved listener; every field given must match, an omitted one matches anything. */
@@ -51,8 +58,7 @@ export function parseBaseline(text: string, fileName: string): Baseline {
   const root = document.contents;
   if (!isMap(root)) return fail(root?.range?.[0], 'expected a mapping with "version: 1" and "listeners:".');
   const version = (root.toJSON() as Record<string, unknown>).version;
-  if (version !== 1)
-    fail(root.range?.[0], `expected "version: 1", found ${JSON.stringify(version ?? null)}.`);
+  if (version !== 1) fail(root.range?.[0], `expected "version: 1", found ${quote(version ?? null)}.`);
   const listenersNode = root.get('listeners', true);
   if (listenersNode === undefined || listenersNode === null) return { version: 1, listeners: [] };
   if (!isSeq(listenersNode)) return fail(root.range?.[0], '"listeners" must be a list of entries.');
@@ -63,13 +69,14 @@ export function parseBaseline(text: string, fileName: string): Baseline {
       return fail(at, 'each listener must be a mapping such as "{ protocol: tcp, port: 22 }".');
     const raw = item.toJSON() as Record<string, unknown>;
     for (const key of Object.keys(raw)) {
-      if (!ENTRY_KEYS.has(key)) fail(at, `unknown field "${key}" (known: ${[...ENTRY_KEYS].join(', ')}).`);
+      if (!ENTRY_KEYS.has(key))
+        fail(at, `unknown field ${quote(key)} (known: ${[...ENTRY_KEYS].join(', ')}).`);
     }
     if (raw.protocol !== 'tcp' && raw.protocol !== 'udp') fail(at, 'field "protocol" must be tcp or udp.');
     const entry: BaselineEntry = { protocol: raw.protocol as Protocol };
     if (raw.port !== undefined) {
       if (!Number.isInteger(raw.port) || (raw.port as number) < 0 || (raw.port as number) > 65535) {
-        fail(at, `field "port" must be a whole number from 0 to 65535, not ${JSON.stringify(raw.port)}.`);
+        fail(at, `field "port" must be a whole number from 0 to 65535, not ${quote(raw.port)}.`);
       }
       entry.port = raw.port as number;
     }
@@ -140,15 +147,30 @@ export function createBaseline(candidates: readonly BaselineCandidate[]): Baseli
   return { version: 1, listeners };
 }
 
-/** The baseline as commented YAML, ready to review and edit. */
+// The policy's characters that the yaml package leaves raw inside double-quoted scalars (it escapes
+// C0 itself): YAML 1.2 §5.7 reads \uXXXX there back to the same character.
+const RAW_IN_DOUBLE_QUOTES = new RegExp(`[\\u007f${UNSAFE_BEYOND_C0.source.slice(1)}`, 'g');
+
+/**
+ * The baseline as commented YAML, ready to review and edit. A value holding an unsafe character (an
+ * exe path with U+009B or U+202E) is written double-quoted with that character as \uXXXX: the file
+ * shows no control to a terminal or an editor, and reads back to the very same value.
+ */
 export function formatBaseline(baseline: Baseline, header: string): string {
   const comment = [
-    header,
+    header.replace(UNSAFE_CHARACTERS, visibleEscape),
     'Approved listeners for `earshot verify --baseline`. Edit freely: each entry matches a listener',
     'by every field it gives (protocol, port or rpc, address, exe, user); omit a field to match any.',
     'RPC services are matched by program number (rpc:), since their ports move on restart.',
   ]
     .map((line) => `# ${line}`)
     .join('\n');
-  return `${comment}\n${stringify(baseline, { lineWidth: 0 })}`;
+  const document = new Document(baseline);
+  visit(document, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && hasUnsafeCharacters(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  const yaml = document.toString({ lineWidth: 0 }).replace(RAW_IN_DOUBLE_QUOTES, unicodeEscape);
+  return `${comment}\n${yaml}`;
 }

@@ -6,7 +6,7 @@ import { readReport } from '../../compare/read-report.js';
 import { isEarshotError } from '../../errors.js';
 import { renderDiffText } from '../../report/diff-text.js';
 import { stringifySafeJson } from '../../report/safe-json.js';
-import { escapeForTerminal } from '../../report/terminal-escape.js';
+import { printError } from '../print-error.js';
 
 /** diff's statuses, ndiff's: scripts written for ndiff keep working. */
 const DiffExit = { same: 0, changed: 1, error: 2 } as const;
@@ -19,7 +19,7 @@ async function runDiff(oldFile: string, newFile: string, options: { json?: boole
     process.exitCode = diff.changeCount > 0 ? DiffExit.changed : DiffExit.same;
   } catch (error) {
     if (!isEarshotError(error)) throw error;
-    process.stderr.write(`earshot: ${escapeForTerminal(error.message)}\n`);
+    printError(error.message);
     process.exitCode = DiffExit.error;
   }
 }

@@ -6,6 +6,7 @@ import { EarshotError, isEarshotError } from '../../errors.js';
 import type { RpcRegistration } from '../../model.js';
 import { escapeForTerminal } from '../../report/terminal-escape.js';
 import { dumpPortmapper, type PortmapperVersion } from '../../scan/rpc/portmapper.js';
+import { printError } from '../print-error.js';
 
 interface RpcinfoOptions {
   port: string;
@@ -64,7 +65,7 @@ async function runRpcinfo(host: string, options: RpcinfoOptions): Promise<void> 
   } catch (error) {
     // Like rpcinfo: a portmapper that cannot be reached is status 1, not an internal error.
     if (!isEarshotError(error, 'ERR_RPC')) throw error;
-    process.stderr.write(`earshot: ${error.message}\n`);
+    printError(error.message);
     process.exitCode = interrupt.signal.aborted ? 130 : 1;
   } finally {
     process.off('SIGINT', onSigint);
