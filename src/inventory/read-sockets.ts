@@ -175,7 +175,7 @@ export async function readSockets(options: ReadSocketsOptions = {}): Promise<Inv
         netns: source.netns,
         listeningOnly: options.listeningOnly ?? false,
       });
-      warnings.push(...parsed.warnings);
+      for (const warning of parsed.warnings) warnings.push(warning);
       for (const socket of parsed.sockets) {
         if (options.allNetns) socket.container = source.container;
         sockets.push(socket);
@@ -198,7 +198,7 @@ export async function readSockets(options: ReadSocketsOptions = {}): Promise<Inv
     inodes,
     ...(signal ? { signal } : {}),
   });
-  warnings.push(...scan.warnings);
+  for (const warning of scan.warnings) warnings.push(warning);
   const blind = scan.deniedPids.length > 0;
   // Under hidepid=1/2 another user's processes are not even listed, so no EACCES reveals them:
   // as non-root, an ownerless socket of another uid may have an owner we cannot see.

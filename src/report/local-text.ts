@@ -82,11 +82,11 @@ export function renderLocalText(inventory: Inventory, options: LocalTextOptions 
       const container = socket.container ? ` (${escapeForTerminal(socket.container.slice(0, 12))})` : '';
       row.push(`${socket.netns ?? '?'}${container}`);
     }
-    row.push(...formatOwnerCells(socket));
+    for (const cell of formatOwnerCells(socket)) row.push(cell);
     return row;
   });
   const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+    rows.reduce((width, row) => Math.max(width, row[column]!.length), title.length),
   );
   const lines = [header, ...rows].map((row) =>
     row

@@ -76,7 +76,7 @@ export function renderHostText(host: HostResult, options: ScanTextOptions = {}):
   const columns = headings.length;
   const widths = headings
     .slice(0, columns)
-    .map((heading, i) => Math.max(heading.length, ...rows.map((row) => row[i]!.length)));
+    .map((heading, i) => rows.reduce((width, row) => Math.max(width, row[i]!.length), heading.length));
   const pad = (cells: string[]) =>
     cells
       .slice(0, columns)

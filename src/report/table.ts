@@ -11,7 +11,7 @@ export interface Column {
 export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[]): string {
   const cells = rows.map((row) => row.map((cell) => escapeForTerminal(cell)));
   const widths = columns.map((column, index) =>
-    Math.max(column.heading.length, ...cells.map((row) => (row[index] ?? '').length)),
+    cells.reduce((width, row) => Math.max(width, (row[index] ?? '').length), column.heading.length),
   );
   const line = (row: readonly string[], painted: boolean) =>
     columns
