@@ -14,7 +14,10 @@ export type EarshotErrorCode =
   | 'ERR_REPORT_READ'
   | 'ERR_RPC'
   | 'ERR_RESOURCE'
-  | 'ERR_INTERRUPTED';
+  | 'ERR_INTERRUPTED'
+  | 'ERR_DB'
+  | 'ERR_DB_SCHEMA'
+  | 'ERR_SERVER';
 
 /**
  * Codes that mean the user's input was wrong (exit status 64, EX_USAGE). Every file and folder

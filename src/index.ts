@@ -8,6 +8,13 @@ export { diffReports, type ReportDiff } from './compare/diff.js';
 export { readReport } from './compare/read-report.js';
 export { loadReportValidator, type ReportValidator } from './compare/report-schema.js';
 export { EarshotError, type EarshotErrorCode, isEarshotError, USAGE_ERROR_CODES } from './errors.js';
+export {
+  addServerUser,
+  createServerToken,
+  listServerTokens,
+  revokeServerTokens,
+} from './fleet/server/admin.js';
+export { type RunningServer, type ServerOptions, startServer } from './fleet/server/server.js';
 export { type BindProbeOptions, type BindProbeResult, probeBoundPorts } from './inventory/bind-probe.js';
 export { readConntrack } from './inventory/conntrack.js';
 export type { SocketFilter } from './inventory/filter.js';
@@ -21,6 +28,7 @@ export {
   formatBaseline,
   parseBaseline,
 } from './reconcile/baseline.js';
+export { overallLevel } from './reconcile/findings.js';
 export { type ReconcileInput, type ReconcileResult, reconcile } from './reconcile/reconcile.js';
 export { renderDiffText } from './report/diff-text.js';
 export { renderScanGrepable, renderVerifyGrepable } from './report/grepable.js';

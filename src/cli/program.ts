@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   services: async () => (await import('./commands/services.js')).servicesCommand(),
   rpcinfo: async () => (await import('./commands/rpcinfo.js')).rpcinfoCommand(),
   diff: async () => (await import('./commands/diff.js')).diffCommand(),
+  server: async () => (await import('./commands/server.js')).serverCommand(),
 };
 
 async function buildProgram(argv: readonly string[]): Promise<Command> {

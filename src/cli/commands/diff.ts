@@ -6,21 +6,20 @@ import { readReport } from '../../compare/read-report.js';
 import { isEarshotError } from '../../errors.js';
 import { renderDiffText } from '../../report/diff-text.js';
 import { stringifySafeJson } from '../../report/safe-json.js';
+import { ExitCode } from '../exit-codes.js';
 import { printError } from '../print-error.js';
-
-/** diff's statuses, ndiff's: scripts written for ndiff keep working. */
-const DiffExit = { same: 0, changed: 1, error: 2 } as const;
 
 async function runDiff(oldFile: string, newFile: string, options: { json?: boolean }): Promise<void> {
   try {
     const [before, after] = await Promise.all([readReport(oldFile), readReport(newFile)]);
     const diff = diffReports(before, after);
     process.stdout.write(options.json ? `${stringifySafeJson(diff)}\n` : renderDiffText(diff));
-    process.exitCode = diff.changeCount > 0 ? DiffExit.changed : DiffExit.same;
+    // ndiff's statuses, so that scripts written for ndiff keep working.
+    process.exitCode = diff.changeCount > 0 ? ExitCode.changed : ExitCode.ok;
   } catch (error) {
     if (!isEarshotError(error)) throw error;
     printError(error.message);
-    process.exitCode = DiffExit.error;
+    process.exitCode = ExitCode.unreadable;
   }
 }
 

@@ -154,7 +154,13 @@ export async function runTcpProbesParallel(
             for (let index = 0; index < hosts.length; index++) emitIfComplete(index);
             resolve();
           };
-          if (entry.failed) return failed(new Error('scan worker failed to start'));
+          if (entry.failed)
+            return failed(
+              new EarshotError(
+                'ERR_RESOURCE',
+                `Scan worker thread ${part} failed to start: the system may be short of memory or threads; rerun with fewer --threads.`,
+              ),
+            );
           worker.on('message', (message: WorkerMessage) => {
             heard = true;
             if (message.type === 'ready') {
@@ -175,7 +181,15 @@ export async function runTcpProbesParallel(
             }
           });
           worker.once('error', failed);
-          worker.once('exit', () => failed(options.signal?.reason ?? new Error('scan worker exited early')));
+          worker.once('exit', (exitCode) =>
+            failed(
+              options.signal?.reason ??
+                new EarshotError(
+                  'ERR_RESOURCE',
+                  `Scan worker thread ${part} exited (code ${exitCode}) before it finished its share of the probes: rerun with fewer --threads, or --threads 1.`,
+                ),
+            ),
+          );
           const run: WorkerControl = {
             type: 'run',
             data: {

@@ -8,7 +8,7 @@ import type { HostResult } from '../../../src/model.js';
 import { Outcome } from '../../../src/scan/engine/outcome.js';
 import { buildPortResults } from '../../../src/scan/engine/port-results.js';
 import { scanHosts } from '../../../src/scan/engine/scan-hosts.js';
-import { isRoot } from '../../helpers/netns.js';
+import { skipUnlessRoot } from '../../helpers/netns.js';
 
 const catalog = createServiceCatalog([]);
 
@@ -46,7 +46,7 @@ describe('buildPortResults', () => {
 });
 
 // These run in the test suite's own namespace (scripts/run-tests.sh): only ports we bound are asserted.
-describe('scanHosts on loopback', { skip: !isRoot && 'needs the suite namespace (root)' }, () => {
+describe('scanHosts on loopback', { skip: skipUnlessRoot }, () => {
   const servers: Server[] = [];
   let v4Port = 0;
   let v6Port = 0;
