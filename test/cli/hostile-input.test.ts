@@ -61,8 +61,10 @@ describe('hostile input at the command line', () => {
       [dir.path, /it is a folder, not a file/],
       [join(dir.path, 'missing'), /it does not exist/],
     ];
-    const jobs = fileOptions.flatMap(([what, args, status]) =>
-      paths.map(([path, problem]) => async () => {
+    // The two that hung or grew without bound for every option; the folder and the missing file for
+    // two of them (test/io/bounded-read.test.ts reads every kind of path through the one function).
+    const jobs = fileOptions.flatMap(([what, args, status], index) =>
+      paths.slice(0, index < 2 ? paths.length : 2).map(([path, problem]) => async () => {
         const started = Date.now();
         const result = await runEarshot(args(path), { timeoutMs: 30_000 });
         return { what, path, problem, status, result, ms: Date.now() - started };
