@@ -15,6 +15,11 @@ export type EarshotErrorCode =
   | 'ERR_RPC'
   | 'ERR_RESOURCE'
   | 'ERR_INTERRUPTED'
+  | 'ERR_STORE_OPEN'
+  | 'ERR_STORE_LOCKED'
+  | 'ERR_STORE_CORRUPT'
+  | 'ERR_STORE_READONLY'
+  | 'ERR_STORE_VERSION'
   | 'ERR_DB'
   | 'ERR_DB_SCHEMA'
   | 'ERR_SERVER';

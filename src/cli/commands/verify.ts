@@ -10,6 +10,7 @@ import { renderVerifyXml } from '../../report/verify-xml.js';
 import { readBaseline } from '../../verify/baseline-file.js';
 import { verify } from '../../verify/verify.js';
 import { ExitCode } from '../exit-codes.js';
+import { saveVerifyReport } from '../history-store.js';
 import { watchInterrupt } from '../interrupt.js';
 import { parsePortList } from '../option-parsers.js';
 import {
@@ -33,6 +34,8 @@ interface VerifyOptions extends OutputFileOptions {
   json?: boolean;
   output?: string;
   color?: boolean;
+  save?: boolean;
+  db?: string;
 }
 
 /** Exit status for cron and CI: 2 for anything critical, 1 for warnings, else 0. */
@@ -86,6 +89,7 @@ async function runVerify(targetArgs: string[], options: VerifyOptions): Promise<
       process.stdout.write(text),
     );
   }
+  if (options.save) saveVerifyReport(report, options.db);
   process.exitCode = report.stats.interrupted ? ExitCode.interrupted : verifyExitCode(report);
 }
 
@@ -108,6 +112,8 @@ export function verifyCommand(): Command {
     .option('--json', 'print the report as JSON')
     .option('--html <file>', 'also write the report as one self-contained HTML page ("-" for stdout)')
     .option('--no-color', 'never use colours (also: NO_COLOR in the environment)')
+    .option('--save', 'record the report and its findings in the history store (earshot history)')
+    .option('--db <path>', 'the history store for --save (default as earshot watch)')
     .addHelpText(
       'after',
       `
