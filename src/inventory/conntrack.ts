@@ -2,8 +2,7 @@
 // DNAT or REDIRECT rule, the entry's reply tuple names where the connection really went.
 import { join } from 'node:path';
 import ipaddr from 'ipaddr.js';
-import { EarshotError, errnoCode } from '../errors.js';
-import { readBoundedTextFile } from '../io/bounded-read.js';
+import { readBoundedTextFile, readFailure } from '../io/bounded-read.js';
 import { INPUT_FILES } from '../io/input-files.js';
 import type { AddressFamily, ConntrackEntry, Protocol } from '../model.js';
 
@@ -70,8 +69,7 @@ export async function readConntrack(options: { procRoot?: string } = {}): Promis
     const text = await readBoundedTextFile(path, { kind: INPUT_FILES.conntrack });
     return { available: true, detail: `read ${path}`, entries: parseConntrack(text) };
   } catch (error) {
-    const errno = errnoCode(error instanceof EarshotError ? error.cause : error);
-    const code = errno ?? (error instanceof Error ? error.message : String(error));
+    const code = readFailure(error);
     const detail =
       code === 'ENOENT'
         ? `${path} does not exist (no connection tracking loaded, or built without procfs support)`

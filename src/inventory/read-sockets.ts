@@ -1,7 +1,7 @@
 // The host-side witness: every socket in the kernel's tables with every process that holds it.
 import { readlinkSync } from 'node:fs';
 import { EarshotError, errnoCode } from '../errors.js';
-import { describeReadError, inputFileError } from '../io/bounded-read.js';
+import { describeReadError, inputFileError, readFailure } from '../io/bounded-read.js';
 import type { AddressFamily, Inventory, InventoryWarning, Protocol, Socket } from '../model.js';
 import { parseCgroup } from './cgroup.js';
 import { PROC_NET_TABLES, parseProcNet } from './proc-net.js';
@@ -107,12 +107,6 @@ function readTable(
   return { error: lastError };
 }
 
-// A missing tcp6 (IPv6 disabled) is common and says "ENOENT"; a FIFO or an oversized table says why.
-function whyNotRead(error: unknown): string {
-  const code = errnoCode(error instanceof EarshotError ? error.cause : error);
-  return code ?? (error instanceof Error ? error.message : String(error));
-}
-
 const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function compareSockets(a: Socket, b: Socket): number {
@@ -166,7 +160,7 @@ export async function readSockets(options: ReadSocketsOptions = {}): Promise<Inv
         // tcp6/udp6 are absent when IPv6 is disabled; a namespace may vanish while we read it.
         warnings.push({
           source: `${source.dirs[0]}/${table.file}`,
-          message: `not read: ${whyNotRead(result.error)}`,
+          message: `not read: ${readFailure(result.error)}`,
         });
         continue;
       }

@@ -90,6 +90,15 @@ export function describeReadError(kind: InputFileKind, path: string, error: unkn
   }
 }
 
+/**
+ * A failed read in a few words, for a warning: the errno behind it (`ENOENT` for a table that is
+ * absent, as tcp6 is with IPv6 off), else the message (a FIFO, a table past its cap).
+ */
+export function readFailure(error: unknown): string {
+  const errno = errnoCode(error instanceof EarshotError ? error.cause : error);
+  return errno ?? (error instanceof Error ? error.message : String(error));
+}
+
 /** The problem of a file past its kind's cap. */
 export const tooBig = (kind: InputFileKind): string =>
   `it is larger than ${formatBytes(kind.maxBytes)}, the most earshot reads of a ${kind.what} (see docs/input-limits.md)`;
