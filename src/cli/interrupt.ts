@@ -69,7 +69,11 @@ export function installInterruptHandler(): void {
  * Marks the start of a command's action. Throws ERR_INTERRUPTED when Ctrl-C came while earshot
  * was still starting: the command then never starts, and writes nothing.
  */
-export function startCommand(): void {
+export async function startCommand(): Promise<void> {
+  // A SIGINT reaches JavaScript only when the event loop polls. Start-up can load every module
+  // without polling once (Node 26 loads ES modules synchronously), so a Ctrl-C pressed meanwhile would
+  // still wait in libuv's queue here; one turn of the loop delivers it before the check.
+  await new Promise((done) => setImmediate(done));
   state.phase = 'running';
   if (state.count > 0) throw new EarshotError('ERR_INTERRUPTED', INTERRUPTED_MESSAGE);
 }

@@ -116,8 +116,8 @@ export async function main(argv: string[]): Promise<number> {
     const args = normaliseScanArgs(expandNmapOutputFlags(argv));
     const program = await buildProgram(args);
     configure(program);
-    program.hook('preAction', (_program, command) => {
-      startCommand();
+    program.hook('preAction', async (_program, command) => {
+      await startCommand();
       refuseEmptyPaths(command);
     });
     await program.parseAsync(args, { from: 'user' });

@@ -21,6 +21,10 @@ let dir: TempDir;
 let register: string;
 let counter = 0;
 
+// Node 22.15 and later run module hooks in the importing thread (module.registerHooks); there the hook
+// blocks that thread with Atomics.wait, which holds start-up at the module just as the older
+// off-thread hook (module.register, deprecated since Node 26) does by awaiting. A SIGINT that arrives
+// meanwhile is queued by earshot's handler, if installed, or ends the process by the default action.
 const HOOKS = `
 import { writeFileSync } from 'node:fs';
 let settings;
@@ -35,9 +39,21 @@ export async function resolve(specifier, context, next) {
 `;
 
 const REGISTER = `
-import { register } from 'node:module';
+import * as module from 'node:module';
+import { writeFileSync } from 'node:fs';
 const hook = process.env.EARSHOT_TEST_HOOK;
-if (hook) register('./hooks.mjs', import.meta.url, { data: JSON.parse(hook) });
+if (hook && module.registerHooks) {
+  const settings = JSON.parse(hook);
+  module.registerHooks({
+    resolve(specifier, context, next) {
+      if (specifier === settings.specifier) {
+        writeFileSync(settings.marker, '');
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, settings.holdMs);
+      }
+      return next(specifier, context);
+    },
+  });
+} else if (hook) module.register('./hooks.mjs', import.meta.url, { data: JSON.parse(hook) });
 `;
 
 interface Outcome {
