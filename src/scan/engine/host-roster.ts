@@ -78,6 +78,17 @@ export class HostRoster<Host extends HostState> {
     });
   }
 
+  /**
+   * The next port index of `host` for this thread, or -1 when none is left for it now. A host whose
+   * remaining ports other threads claimed, with nothing of ours in flight, is finished here: no
+   * answer will ever come back to finish it.
+   */
+  claim(host: Host): number {
+    const index = host.claim();
+    if (index < 0 && !host.done && host.isSettled()) this.finish(host, false);
+    return index;
+  }
+
   /** Writes a port's outcome; finishes the host when that was its last open question. */
   conclude(host: Host, index: number, outcome: OutcomeCode): void {
     host.outcomes[index] = outcome;

@@ -142,40 +142,47 @@ export async function runTcpProbes(
   function pump() {
     if (settled) return;
     roster.reportProbesDone();
-    let now = performance.now();
+    const now = performance.now();
     roster.pull(now);
-    let limit = window.size;
+    if (now < gateUntil) return armPump(gateUntil - now);
     let resourceLimited = false;
-    while (slots.inFlight < limit && active.length > 0 && !resourceLimited) {
-      if (now < gateUntil) return armPump(gateUntil - now);
-      let progressed = false;
-      for (let scanned = 0; scanned < active.length && slots.inFlight < limit; scanned++) {
-        const state = active[robin++ % active.length]!;
-        if (state.inFlight >= state.window.size || !state.hasWork()) continue;
-        const index = state.claim();
-        if (index < 0) {
-          // Other threads claimed the rest of this host.
-          if (state.isSettled()) roster.finish(state, false);
-          roster.pull(now);
-          continue;
-        }
-        const wait = limiter.delayMs(now);
-        if (wait > 0) {
-          state.retryQueue.push(index);
-          return armPump(wait);
-        }
-        if (!startProbe(state, index, now)) {
-          resourceLimited = true;
-          break;
-        }
-        progressed = true;
-        if (timing.scanDelayMs > 0) gateUntil = Number.POSITIVE_INFINITY;
-        // Finishing a host can shrink `active`; pull the next one in.
-        roster.pull(now);
+    // Round robin over the active hosts until a whole round finds none that can send. A host that
+    // finishes leaves `active` in place: the next one moves into its position, so the cursor stays.
+    let idle = 0;
+    while (slots.inFlight < window.size && active.length > 0 && idle < active.length) {
+      robin %= active.length;
+      const state = active[robin]!;
+      if (state.inFlight >= state.window.size || !state.hasWork()) {
+        idle++;
+        robin++;
+        continue;
       }
-      if (!progressed) break;
-      limit = window.size;
-      now = performance.now();
+      const index = roster.claim(state);
+      if (index < 0) {
+        if (state.done) roster.pull(now);
+        else {
+          idle++;
+          robin++;
+        }
+        continue;
+      }
+      const wait = limiter.delayMs(now);
+      if (wait > 0) {
+        state.retryQueue.push(index);
+        return armPump(wait);
+      }
+      if (!startProbe(state, index, now)) {
+        resourceLimited = true;
+        break;
+      }
+      idle = 0;
+      if (!state.done) robin++;
+      if (timing.scanDelayMs > 0) {
+        gateUntil = Number.POSITIVE_INFINITY;
+        break;
+      }
+      // Finishing a host can shrink `active`; pull the next one in.
+      roster.pull(now);
     }
     if (resourceLimited && slots.inFlight === 0) {
       // Nothing of ours is open yet descriptors are short: someone else holds them. Wait, bounded.
@@ -243,9 +250,11 @@ export async function runTcpProbes(
     const due = expired;
     expired = [];
     const lost = new Set<HostState>();
+    const now = performance.now();
     for (const slot of due) {
       const handle = slots.handle[slot];
-      if (handle === null || handle === undefined) continue;
+      // Answered since the sweep, and maybe already holding a new probe: that one is not due.
+      if (handle === null || handle === undefined || slotDeadline[slot]! > now) continue;
       const index = slots.portIndex[slot]!;
       const state = release(slot);
       handle.close();

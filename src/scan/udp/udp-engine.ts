@@ -202,10 +202,13 @@ export async function runUdpProbes(
         continue;
       }
       if (limiter.delayMs(now) > 0) break;
-      const index = state.claim();
+      const index = roster.claim(state);
       if (index < 0) {
-        idle++;
-        robin++;
+        if (state.done) roster.pull(now);
+        else {
+          idle++;
+          robin++;
+        }
         continue;
       }
       idle = 0;
