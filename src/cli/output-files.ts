@@ -79,7 +79,8 @@ export function resolveOutputFiles(options: OutputFileOptions): OutputFiles {
   return files;
 }
 
-function writeError(path: string, error: unknown): EarshotError {
+/** The usage error for an output file that cannot be written, naming the path and why. */
+export function writeError(path: string, error: unknown): EarshotError {
   const code = errnoCode(error);
   const hint =
     code === 'ENOENT' ? 'the folder does not exist' : code === 'EACCES' ? 'permission denied' : String(error);

@@ -8,17 +8,30 @@ import { type EngineRunOptions, HostRoster } from '../engine/host-roster.js';
 import { type EngineHost, HostState } from '../engine/host-state.js';
 import { Outcome } from '../engine/outcome.js';
 import { ProbeSlots } from '../engine/probe-slots.js';
+import type { HostFeed } from '../engine/queues.js';
 import { ProbeWindow, RateLimiter, type TimingOptions } from '../engine/timing.js';
-import { binding, type ConnectReq, outcomeOfError, SocketPool, type TcpHandle, UV } from './tcp-handles.js';
+import {
+  binding,
+  type ConnectReq,
+  ephemeralPortRange,
+  isSelfConnect,
+  outcomeOfError,
+  SocketPool,
+  type TcpHandle,
+  UV,
+} from './tcp-handles.js';
 
 export type { EngineHost } from '../engine/host-state.js';
 
 const RESOURCE_STALL_LIMIT_MS = 10_000;
 const MIN_SWEEP_MS = 5;
 
-/** Probes every port of every host from `hosts` on this thread; resolves when all are concluded. */
+/**
+ * Probes every port of every host from `hosts` (a list, or a feed that keeps receiving hosts until
+ * it ends) on this thread; resolves when all are concluded.
+ */
 export async function runTcpProbes(
-  hosts: Iterator<EngineHost>,
+  hosts: HostFeed | Iterator<EngineHost>,
   timing: Readonly<TimingOptions>,
   options: EngineRunOptions,
 ): Promise<void> {
@@ -29,15 +42,15 @@ export async function runTcpProbes(
   const window = new ProbeWindow({ ...timing, initialWindow: timing.maxWindow });
   const limiter = new RateLimiter(timing.maxRate);
   const sockets = new SocketPool();
+  const ephemeral = ephemeralPortRange();
   const roster = new HostRoster(
     hosts,
     (index, host, now) => new HostState(index, host, timing, now),
     options,
+    () => pump(),
   );
-  const active = roster.active;
   const slots = new ProbeSlots<HostState, TcpHandle>(timing.maxWindow);
   const slotDeadline = new Float64Array(slots.size);
-  let robin = 0;
   let answers = 0;
   let gateUntil = 0;
   let stalledSince = -1;
@@ -60,6 +73,7 @@ export async function runTcpProbes(
 
   const release = (slot: number): HostState => {
     const state = slots.release(slot);
+    roster.requeue(state);
     if (timing.scanDelayMs > 0) gateUntil = performance.now() + timing.scanDelayMs;
     return state;
   };
@@ -76,15 +90,9 @@ export async function runTcpProbes(
     const startedAt = slots.startedAt[slot]!;
     const state = release(slot);
     if (status === 0) {
-      const local: { address?: string; port?: number } = {};
-      const peer: { address?: string; port?: number } = {};
-      handle.getsockname(local);
-      handle.getpeername(peer);
+      const self = ephemeral.has(state.host.ports[index]!) && isSelfConnect(handle);
       // RST, not FIN: a FIN close leaves FIN_WAIT2/CLOSE_WAIT pairs behind by the thousand.
       handle.reset();
-      // A self-connect (the kernel picked the target port as our source port) proves nothing
-      // listens there: a listener would have kept that port out of the ephemeral pool.
-      const self = local.port === peer.port && local.address === peer.address;
       if (!state.done) roster.conclude(state, index, self ? Outcome.closed : Outcome.open);
     } else {
       // A refused socket can connect again: keep it rather than pay for a new one (see SocketPool).
@@ -139,33 +147,18 @@ export async function runTcpProbes(
     return true;
   };
 
+  const canSend = (state: HostState) => state.inFlight < state.window.size;
+
   function pump() {
     if (settled) return;
     roster.reportProbesDone();
-    const now = performance.now();
-    roster.pull(now);
+    let now = performance.now();
     if (now < gateUntil) return armPump(gateUntil - now);
     let resourceLimited = false;
-    // Round robin over the active hosts until a whole round finds none that can send. A host that
-    // finishes leaves `active` in place: the next one moves into its position, so the cursor stays.
-    let idle = 0;
-    while (slots.inFlight < window.size && active.length > 0 && idle < active.length) {
-      robin %= active.length;
-      const state = active[robin]!;
-      if (state.inFlight >= state.window.size || !state.hasWork()) {
-        idle++;
-        robin++;
-        continue;
-      }
-      const index = roster.claim(state);
-      if (index < 0) {
-        if (state.done) roster.pull(now);
-        else {
-          idle++;
-          robin++;
-        }
-        continue;
-      }
+    while (slots.inFlight < window.size) {
+      const index = roster.nextProbe(now, canSend);
+      if (index < 0) break;
+      const state = roster.picked!;
       const wait = limiter.delayMs(now);
       if (wait > 0) {
         state.retryQueue.push(index);
@@ -175,14 +168,11 @@ export async function runTcpProbes(
         resourceLimited = true;
         break;
       }
-      idle = 0;
-      if (!state.done) robin++;
       if (timing.scanDelayMs > 0) {
         gateUntil = Number.POSITIVE_INFINITY;
         break;
       }
-      // Finishing a host can shrink `active`; pull the next one in.
-      roster.pull(now);
+      now = performance.now();
     }
     if (resourceLimited && slots.inFlight === 0) {
       // Nothing of ours is open yet descriptors are short: someone else holds them. Wait, bounded.
@@ -198,7 +188,7 @@ export async function runTcpProbes(
       return armPump(10);
     }
     stalledSince = -1;
-    if (slots.inFlight === 0 && active.length === 0 && roster.exhausted) {
+    if (slots.inFlight === 0 && roster.active.size === 0 && roster.exhausted) {
       roster.reportProbesDone();
       settled = true;
       settle();
@@ -226,7 +216,7 @@ export async function runTcpProbes(
     if (settled) return;
     const now = performance.now();
     let nextAt = Number.POSITIVE_INFINITY;
-    for (const state of [...active]) {
+    for (const state of [...roster.active]) {
       if (state.deadline <= now) {
         closeHostProbes(state);
         roster.finish(state, true);

@@ -7,6 +7,7 @@ import { type EngineRunOptions, HostRoster } from '../engine/host-roster.js';
 import { type EngineHost, HostState } from '../engine/host-state.js';
 import { Outcome } from '../engine/outcome.js';
 import { ProbeSlots } from '../engine/probe-slots.js';
+import type { HostFeed } from '../engine/queues.js';
 import { ProbeWindow, RateLimiter, type TimingOptions } from '../engine/timing.js';
 import { isOwnAddress, readOwnAddresses } from '../targets/own-addresses.js';
 import {
@@ -46,9 +47,9 @@ class UdpHostState extends HostState {
   }
 }
 
-/** Probes every port of every host from `hosts` over UDP on this thread; resolves when all are concluded. */
+/** Probes every port of every host from `hosts` (a list or a feed) over UDP on this thread; resolves when all are concluded. */
 export async function runUdpProbes(
-  hosts: Iterator<EngineHost>,
+  hosts: HostFeed | Iterator<EngineHost>,
   timing: Readonly<TimingOptions>,
   options: UdpRunOptions,
 ): Promise<void> {
@@ -62,8 +63,8 @@ export async function runUdpProbes(
     (index, host, now) =>
       new UdpHostState(index, host, timing, now, isOwnAddress(host.address, ownAddresses)),
     options,
+    () => pump(),
   );
-  const active = roster.active;
   const slots = new ProbeSlots<UdpHostState, UdpHandle>(timing.maxWindow);
   const spares: UdpHandle[][] = [[], []];
   const ownPorts = options.ownPorts ?? createOwnPortMap();
@@ -73,7 +74,6 @@ export async function runUdpProbes(
     Atomics.load(ownPorts, ownPortIndex(family, port)) === 1;
   const allHandles = new Set<UdpHandle>();
   let gateUntil = 0;
-  let robin = 0;
   let settled = false;
   let settle!: (error?: unknown) => void;
   const finished = new Promise<void>((resolve, reject) => {
@@ -102,6 +102,7 @@ export async function runUdpProbes(
   const release = (slot: number): UdpHostState => {
     const handle = slots.handle[slot]!;
     const state = slots.release(slot);
+    roster.requeue(state);
     handle.slot = -1;
     if (handle.disconnect() === 0) spares[state.host.family === 'ipv6' ? 1 : 0]!.push(handle);
     else retire(handle);
@@ -183,43 +184,30 @@ export async function runUdpProbes(
     return true;
   };
 
+  let pumpNow = 0;
+  const canSend = (state: UdpHostState) => state.inFlight < state.window.size && pumpNow >= state.nextSendAt;
+
   const pump = () => {
     if (settled) return;
-    const now = performance.now();
-    roster.pull(now);
-    if (now < gateUntil) return;
-    let idle = 0;
-    while (slots.hasFree && slots.inFlight < window.size && active.length > 0 && idle < active.length) {
-      robin %= active.length;
-      const state = active[robin]!;
-      if (now > state.deadline) {
-        roster.finish(state, true);
-        continue;
-      }
-      if (state.inFlight >= state.window.size || !state.hasWork() || now < state.nextSendAt) {
-        idle++;
-        robin++;
-        continue;
-      }
-      if (limiter.delayMs(now) > 0) break;
-      const index = roster.claim(state);
-      if (index < 0) {
-        if (state.done) roster.pull(now);
-        else {
-          idle++;
-          robin++;
-        }
-        continue;
-      }
-      idle = 0;
-      if (!startProbe(state, index, now)) break;
-      if (timing.scanDelayMs > 0) {
-        gateUntil = now + timing.scanDelayMs;
+    pumpNow = performance.now();
+    if (pumpNow < gateUntil) return;
+    while (slots.hasFree && slots.inFlight < window.size) {
+      const index = roster.nextProbe(pumpNow, canSend);
+      if (index < 0) break;
+      const state = roster.picked!;
+      if (limiter.delayMs(pumpNow) > 0) {
+        state.retryQueue.push(index);
         break;
       }
+      if (!startProbe(state, index, pumpNow)) break;
+      if (timing.scanDelayMs > 0) {
+        gateUntil = pumpNow + timing.scanDelayMs;
+        break;
+      }
+      pumpNow = performance.now();
     }
     roster.reportProbesDone();
-    if (active.length === 0 && roster.exhausted && slots.inFlight === 0 && !settled) {
+    if (roster.active.size === 0 && roster.exhausted && slots.inFlight === 0 && !settled) {
       settled = true;
       settle();
     }
@@ -227,6 +215,11 @@ export async function runUdpProbes(
 
   const sweep = () => {
     const now = performance.now();
+    for (const state of [...roster.active]) {
+      if (now > state.deadline) roster.finish(state, true);
+      // A paced host whose time has come is back in the round robin.
+      else if (state.nextSendAt <= now) roster.requeue(state);
+    }
     for (let slot = 0; slot < slots.size; slot++) {
       const state = slots.host[slot];
       // Timed against the host's current RTT estimate, not the one at sending: the first probes
