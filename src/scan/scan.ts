@@ -11,6 +11,7 @@ import { runScanPasses } from './scan-passes.js';
 import { addServiceDetection, type ServiceDetectOptions } from './service/service-detect.js';
 import { defaultPorts, formatPortSpec } from './targets/ports.js';
 import {
+  FINISHABLE_TARGET_COUNT,
   type PrepareTargetsOptions,
   prepareTargets,
   type ScanTarget,
@@ -71,6 +72,7 @@ export async function scan(options: ScanOptions): Promise<ScanRun> {
   const targets = await prepareTargets(options, {
     ...(options.resolve ? { resolve: options.resolve } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    maxCount: FINISHABLE_TARGET_COUNT,
   });
   const scanInfo: ScanReport['scanInfo'] = [];
   if (tcp)

@@ -1,12 +1,15 @@
 // earshot scan against real listeners, firewall rules and dead routes in namespaces of our own,
 // with nmap -sT in the same namespace as the oracle.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { HostResult, ScanReport } from '../../src/model.js';
 import { earshotBin, runEarshot } from '../helpers/cli.js';
 import { hasCommand, skipUnlessRoot, withNetns } from '../helpers/netns.js';
 import { nmapConnectScan } from '../helpers/nmap.js';
+import { makeTempDir } from '../helpers/tmp.js';
 import { linkNamespaces } from '../helpers/veth.js';
 
 const hostOf = (report: ScanReport, address: string): HostResult => {
@@ -92,6 +95,47 @@ describe('earshot scan in a namespace', { skip: skipUnlessRoot }, () => {
       assert.deepEqual(results[0]?.open, V4_OPEN);
       assert.equal(results[0]?.listed, V4_OPEN.length, 'no port called filtered');
       assert.equal(results[0]?.extraPorts[0]?.count, 65535 - V4_OPEN.length);
+    });
+  });
+
+  it('scans a /20 to the end: 4 host groups, every address answering, exact', async () => {
+    await withNetns('groups', async (ns) => {
+      // Every address of the range is this namespace's own (NETNS-NOTES): 4,096 hosts that answer.
+      await ns.execOk('ip', ['route', 'add', 'local', '10.231.0.0/16', 'dev', 'lo']);
+      await ns.listen(['tcp:0.0.0.0:80']);
+      const dir = await makeTempDir('groups');
+      try {
+        const grepable = join(dir.path, 'scan.gnmap');
+        // Discovery runs too: each group is asked whether it is up before its ports are probed.
+        const result = await runEarshot(['scan', '-p', '22,80,443', '-oG', grepable, '10.231.0.0/20'], {
+          netns: ns,
+          timeoutMs: 170_000,
+        });
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(result.stdout, /earshot done: 4096 IP addresses \(4096 hosts up\)/);
+        const lines = (await readFile(grepable, 'utf8'))
+          .split('\n')
+          .filter((line) => line.includes('\tPorts: '));
+        assert.equal(lines.length, 4096);
+        const addresses = new Set(lines.map((line) => /^Host: (\S+)/.exec(line)?.[1]));
+        assert.equal(addresses.size, 4096, 'every address once');
+        for (const line of lines) {
+          assert.match(line, /\tPorts: 80\/open\/tcp\/\/http\/\/\/\tIgnored State: closed \(2\)$/);
+        }
+      } finally {
+        await dir.remove();
+      }
+    });
+  });
+
+  it('refuses an IPv6 range too large to ever finish, before sending anything', async () => {
+    await withNetns('toolarge', async (ns) => {
+      for (const range of ['::/0', 'fd00::/64']) {
+        const result = await runEarshot(['scan', '-p', '1', range], { netns: ns });
+        assert.equal(result.code, 64, result.stderr);
+        assert.match(result.stderr, /holds \d+ addresses; at a million a second a scan would take .* years/);
+        assert.equal(result.stdout, '');
+      }
     });
   });
 

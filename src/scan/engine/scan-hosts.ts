@@ -30,7 +30,7 @@ export interface TcpScanOptions {
   targetCount?: number;
   /** Service names; default: /etc/services with the IANA fallback. */
   catalog?: ServiceCatalog;
-  /** Threads for big scans; default: the available cores, at most 4. */
+  /** Threads; default: the available cores, at most 4, on scans of 8192 probes or more. */
   threads?: number;
   /**
    * Hosts discovered at a time (default: 4096, fewer when each has many ports). Not a CLI option:
@@ -174,12 +174,14 @@ async function* scanGroups(
   const portCount = Math.max(1, ports.length);
   const groupSize = Math.max(1, Math.floor(options.groupSize ?? groupSizeFor(portCount)));
   const total = (options.targetCount ?? 0) * ports.length;
-  // Threads pay for their start-up only on scans big enough; the target count is known up front.
+  // By default threads pay for their start-up only on scans big enough (the target count is known
+  // up front); a number asked for is used as given.
   const threads =
-    threadCount(options.threads) > 1 &&
-    (options.targetCount ?? groupSize) * ports.length >= PARALLEL_MIN_PROBES
+    options.threads !== undefined
       ? threadCount(options.threads)
-      : 1;
+      : (options.targetCount ?? groupSize) * ports.length >= PARALLEL_MIN_PROBES
+        ? threadCount()
+        : 1;
   let done = 0;
   const progress = (count: number) => {
     done += count;
@@ -236,13 +238,18 @@ async function* scanGroups(
       roomFor = resolve;
     });
   const feed = async () => {
-    for (const group of groupsOf(targets, groupSize)) {
+    const groups = groupsOf(targets, groupSize);
+    for (;;) {
+      // Room first, then the next group: the targets are read no further ahead than that.
       while (unread >= unreadLimit && !stopPass.signal.aborted) await room();
       // Unroutable targets fail connect() at once, so a whole scan can run as one chain of promise
       // jobs: give the event loop a turn per group, or closed sockets are never freed (libuv frees
       // them in its close phase) and memory grows by megabytes a second.
       await setImmediatePromise();
       stopPass.signal.throwIfAborted();
+      const next = groups.next();
+      if (next.done) break;
+      const group = next.value;
       unread += group.length;
       const startedAt = new Date().toISOString();
       const verdicts: DiscoveryResult[] = options.skipDiscovery

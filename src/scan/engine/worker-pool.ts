@@ -44,6 +44,8 @@ export interface PooledWorker {
   ready: boolean;
   failed: boolean;
   onReady: (() => void) | null;
+  /** Settles once the worker is ready or has failed. */
+  booted: Promise<void>;
 }
 
 const idleWorkers: PooledWorker[] = [];
@@ -54,6 +56,7 @@ const idleWorkers: PooledWorker[] = [];
 const WORKER_YOUNG_GENERATION_MB = 4;
 
 function startWorker(): PooledWorker {
+  let booted!: () => void;
   const entry: PooledWorker = {
     worker: new Worker(workerUrl, {
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
@@ -61,17 +64,21 @@ function startWorker(): PooledWorker {
     ready: false,
     failed: false,
     onReady: null,
+    booted: new Promise((resolve) => {
+      booted = resolve;
+    }),
   };
   // A worker that cannot start (EMFILE loading its modules) must not crash the scan: it is skipped.
-  entry.worker.on('error', () => {
+  const failed = () => {
     entry.failed = true;
-  });
-  entry.worker.once('exit', () => {
-    entry.failed = true;
-  });
+    booted();
+  };
+  entry.worker.on('error', failed);
+  entry.worker.once('exit', failed);
   entry.worker.on('message', (message: WorkerMessage) => {
     if (message.type !== 'ready' || entry.ready) return;
     entry.ready = true;
+    booted();
     entry.onReady?.();
   });
   return entry;
@@ -79,15 +86,20 @@ function startWorker(): PooledWorker {
 
 /**
  * Starts `count` scan threads now, so that they have booted (~40 ms each) by the time a big scan
- * begins; threads still idle never keep the process alive.
+ * begins; threads still idle never keep the process alive. Resolves once each has booted or failed
+ * (nothing needs to wait for that; tests do, to be sure a pass has threads to share).
  */
-export function prewarmScanThreads(count: number): void {
+export function prewarmScanThreads(count: number): Promise<void> {
   for (const entry of idleWorkers.splice(0)) if (!entry.failed) idleWorkers.push(entry);
   while (idleWorkers.length < count) {
     const entry = startWorker();
-    entry.worker.unref();
     idleWorkers.push(entry);
+    // Booting holds the process for those ~40 ms; an idle thread after that does not.
+    void entry.booted.then(() => {
+      if (idleWorkers.includes(entry)) entry.worker.unref();
+    });
   }
+  return Promise.all(idleWorkers.map((entry) => entry.booted)).then(() => undefined);
 }
 
 /** A booted or booting worker for a pass: an idle one when there is, else a new one. */
