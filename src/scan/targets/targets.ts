@@ -110,8 +110,11 @@ export async function prepareTargets(
     text: text.trim(),
     origin: { role: 'target', where: null },
   }));
-  if (spec.inputFile !== undefined)
-    targetTokens.push(...(await readTokenFile(spec.inputFile, 'target', signal)));
+  // A loop, not push(...tokens): a spread passes every token as an argument, and 150,000 of them
+  // overflow the call stack.
+  if (spec.inputFile !== undefined) {
+    for (const token of await readTokenFile(spec.inputFile, 'target', signal)) targetTokens.push(token);
+  }
   if (targetTokens.length === 0) {
     throw new EarshotError(
       'ERR_TARGET_SPEC',
@@ -125,7 +128,7 @@ export async function prepareTargets(
     })),
   );
   if (spec.excludeFile !== undefined) {
-    excludeTokens.push(...(await readTokenFile(spec.excludeFile, 'exclude', signal)));
+    for (const token of await readTokenFile(spec.excludeFile, 'exclude', signal)) excludeTokens.push(token);
   }
 
   const parsedTargets = targetTokens.map((token) => ({ token, parsed: parseTargetToken(token) }));
