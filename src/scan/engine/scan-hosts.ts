@@ -60,7 +60,7 @@ const FD_RESERVE = 48;
  * Probes that fit under this process's open-files limit (getrlimit(2) as /proc/self/limits shows it)
  * with a reserve for files; EMFILE is still handled, this only keeps it from starving module loads.
  */
-function descriptorBudget(): number {
+export function descriptorBudget(): number {
   try {
     const limits = readFileSync('/proc/self/limits', 'utf8');
     const soft = /^Max open files\s+(\d+)/m.exec(limits)?.[1];

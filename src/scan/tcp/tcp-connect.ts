@@ -3,13 +3,12 @@
 // directly (Node's tcp_wrap binding, the layer under net.Socket): a scan opens tens of thousands of
 // connections that carry no data, and net.Socket's streams, timers and listeners would be most of
 // the cost. See NETNS-NOTES for the traps handled here.
-import { EarshotError } from '../../errors.js';
 import { type EngineRunOptions, HostRoster } from '../engine/host-roster.js';
 import { type EngineHost, HostState } from '../engine/host-state.js';
 import { Outcome } from '../engine/outcome.js';
 import { ProbeSlots } from '../engine/probe-slots.js';
 import type { HostFeed } from '../engine/queues.js';
-import { ProbeWindow, RateLimiter, type TimingOptions } from '../engine/timing.js';
+import { ProbeWindow, RateLimiter, ResourceStall, type TimingOptions } from '../engine/timing.js';
 import {
   binding,
   type ConnectReq,
@@ -23,7 +22,6 @@ import {
 
 export type { EngineHost } from '../engine/host-state.js';
 
-const RESOURCE_STALL_LIMIT_MS = 10_000;
 const MIN_SWEEP_MS = 5;
 
 /**
@@ -53,7 +51,7 @@ export async function runTcpProbes(
   const slotDeadline = new Float64Array(slots.size);
   let answers = 0;
   let gateUntil = 0;
-  let stalledSince = -1;
+  const stall = new ResourceStall();
   let sweepTimer: NodeJS.Timeout | undefined;
   let sweepAt = Number.POSITIVE_INFINITY;
   let pumpTimer: NodeJS.Timeout | undefined;
@@ -175,19 +173,10 @@ export async function runTcpProbes(
       now = performance.now();
     }
     if (resourceLimited && slots.inFlight === 0) {
-      // Nothing of ours is open yet descriptors are short: someone else holds them. Wait, bounded.
-      if (stalledSince < 0) stalledSince = now;
-      if (now - stalledSince > RESOURCE_STALL_LIMIT_MS) {
-        return fail(
-          new EarshotError(
-            'ERR_RESOURCE',
-            'No file descriptor or source port became free for 10 s (EMFILE/EADDRNOTAVAIL): raise the open-files limit (ulimit -n) or close other programs.',
-          ),
-        );
-      }
-      return armPump(10);
+      const error = stall.stalled(now);
+      return error ? fail(error) : armPump(10);
     }
-    stalledSince = -1;
+    stall.clear();
     if (slots.inFlight === 0 && roster.active.size === 0 && roster.exhausted) {
       roster.reportProbesDone();
       settled = true;

@@ -8,7 +8,7 @@ import { type EngineHost, HostState } from '../engine/host-state.js';
 import { Outcome } from '../engine/outcome.js';
 import { ProbeSlots } from '../engine/probe-slots.js';
 import type { HostFeed } from '../engine/queues.js';
-import { ProbeWindow, RateLimiter, type TimingOptions } from '../engine/timing.js';
+import { ProbeWindow, RateLimiter, ResourceStall, type TimingOptions } from '../engine/timing.js';
 import { isOwnAddress, readOwnAddresses } from '../targets/own-addresses.js';
 import {
   binding,
@@ -85,8 +85,15 @@ export async function runUdpProbes(
     settle(error);
   };
 
-  const newHandle = (family: AddressFamily): UdpHandle => {
+  const newHandle = (family: AddressFamily): UdpHandle | null => {
+    // Spares are kept per family: without this, a scan of v4 and v6 hosts would hold up to twice
+    // its window of sockets, past the open-files budget. The other family gives one up.
+    if (allHandles.size >= slots.size) {
+      const other = spares[family === 'ipv6' ? 0 : 1]!.pop();
+      if (other !== undefined) retire(other);
+    }
     const handle = openUdpHandle(family, ownPorts);
+    if (handle === null) return null;
     handle.onmessage = onmessage;
     allHandles.add(handle);
     return handle;
@@ -150,6 +157,11 @@ export async function runUdpProbes(
     // The socket first, then the look-up: two threads that each bind a new socket and then probe
     // the other's port cannot both miss the other's mark (sequentially consistent Atomics).
     const handle = spare.pop() ?? newHandle(family);
+    if (handle === null) {
+      window.onResourceLimit(slots.inFlight);
+      state.retryQueue.push(index);
+      return false;
+    }
     if (state.own && isOwnPort(family, port)) {
       spare.push(handle);
       state.tries[index] = state.tries[index]! + 1;
@@ -185,12 +197,14 @@ export async function runUdpProbes(
   };
 
   let pumpNow = 0;
+  const stall = new ResourceStall();
   const canSend = (state: UdpHostState) => state.inFlight < state.window.size && pumpNow >= state.nextSendAt;
 
   const pump = () => {
     if (settled) return;
     pumpNow = performance.now();
     if (pumpNow < gateUntil) return;
+    let resourceLimited = false;
     while (slots.hasFree && slots.inFlight < window.size) {
       const index = roster.nextProbe(pumpNow, canSend);
       if (index < 0) break;
@@ -199,7 +213,10 @@ export async function runUdpProbes(
         state.retryQueue.push(index);
         break;
       }
-      if (!startProbe(state, index, pumpNow)) break;
+      if (!startProbe(state, index, pumpNow)) {
+        resourceLimited = true;
+        break;
+      }
       if (timing.scanDelayMs > 0) {
         gateUntil = pumpNow + timing.scanDelayMs;
         break;
@@ -207,6 +224,12 @@ export async function runUdpProbes(
       pumpNow = performance.now();
     }
     roster.reportProbesDone();
+    // No socket could be opened and none of ours is open: wait for descriptors (the sweep timer
+    // pumps again), bounded.
+    if (resourceLimited && slots.inFlight === 0) {
+      const error = stall.stalled(pumpNow);
+      if (error) return fail(error);
+    } else stall.clear();
     if (roster.active.size === 0 && roster.exhausted && slots.inFlight === 0 && !settled) {
       settled = true;
       settle();
