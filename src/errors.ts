@@ -14,7 +14,15 @@ export type EarshotErrorCode =
   | 'ERR_REPORT_READ'
   | 'ERR_RPC'
   | 'ERR_RESOURCE'
-  | 'ERR_INTERRUPTED';
+  | 'ERR_INTERRUPTED'
+  | 'ERR_STORE_OPEN'
+  | 'ERR_STORE_LOCKED'
+  | 'ERR_STORE_CORRUPT'
+  | 'ERR_STORE_READONLY'
+  | 'ERR_STORE_VERSION'
+  | 'ERR_DB'
+  | 'ERR_DB_SCHEMA'
+  | 'ERR_SERVER';
 
 /** Codes that mean the user's input was wrong (exit status 64, EX_USAGE). */
 export const USAGE_ERROR_CODES: ReadonlySet<EarshotErrorCode> = new Set([

@@ -8,6 +8,13 @@ export { diffReports, type ReportDiff } from './compare/diff.js';
 export { readReport } from './compare/read-report.js';
 export { loadReportValidator, type ReportValidator } from './compare/report-schema.js';
 export { EarshotError, type EarshotErrorCode, isEarshotError, USAGE_ERROR_CODES } from './errors.js';
+export {
+  addServerUser,
+  createServerToken,
+  listServerTokens,
+  revokeServerTokens,
+} from './fleet/server/admin.js';
+export { type RunningServer, type ServerOptions, startServer } from './fleet/server/server.js';
 export { type BindProbeOptions, type BindProbeResult, probeBoundPorts } from './inventory/bind-probe.js';
 export { readConntrack } from './inventory/conntrack.js';
 export type { SocketFilter } from './inventory/filter.js';
@@ -21,8 +28,10 @@ export {
   formatBaseline,
   parseBaseline,
 } from './reconcile/baseline.js';
+export { overallLevel } from './reconcile/findings.js';
 export { type ReconcileInput, type ReconcileResult, reconcile } from './reconcile/reconcile.js';
 export { renderDiffText } from './report/diff-text.js';
+export { renderEventLine } from './report/event-text.js';
 export { renderScanGrepable, renderVerifyGrepable } from './report/grepable.js';
 export { renderLocalText } from './report/local-text.js';
 export { renderScanXml } from './report/nmap-xml.js';
@@ -36,6 +45,22 @@ export { type PortmapperQuery, queryPortmapper } from './scan/rpc/portmapper.js'
 export { type ScanOptions, type ScanRun, scan } from './scan/scan.js';
 export { detectServices, type ServiceDetectOptions } from './scan/service/service-detect.js';
 export { parsePortSpec } from './scan/targets/ports.js';
+export { type OpenStoreOptions, openStore } from './store/open-store.js';
+export type { PendingDelivery } from './store/outbox.js';
+export type { Store, WriterClaim } from './store/store.js';
+export { type RecordedVerify, recordVerifyRun } from './store/verify-record.js';
+export type { StoredVerifyRun, VerifyRunSource } from './store/verify-runs.js';
 export { readBaseline } from './verify/baseline-file.js';
 export { type BaselineSource, DEFAULT_VERIFY_TARGETS, type VerifyOptions, verify } from './verify/verify.js';
 export { VERSION } from './version.js';
+export type { VerifyRunResult, WatchVerifyOptions } from './watch/periodic-verify.js';
+export { type ExecSinkOptions, execSink } from './watch/sinks/exec.js';
+export type { Sink } from './watch/sinks/sink.js';
+export { type SyslogSinkOptions, syslogSink } from './watch/sinks/syslog.js';
+export { type WebhookSinkOptions, webhookSink } from './watch/sinks/webhook.js';
+export {
+  startWatch,
+  type WatchedListener,
+  type WatchHandle,
+  type WatchOptions,
+} from './watch/start-watch.js';

@@ -1,12 +1,19 @@
-// Exit statuses, stable for cron, CI and monitoring (sysexits.h for usage and software errors).
+// Exit statuses, stable for cron, CI and monitoring (sysexits.h for usage and software errors). Every
+// command's status comes from here; several names share a number where commands read it alike.
 
 /** Every status earshot exits with. */
 export const ExitCode = {
   ok: 0,
-  /** verify: a warning finding; diff: differences found. */
+  /** verify: a warning finding. */
   warning: 1,
-  /** verify: a critical finding; diff: an error. */
+  /** diff: the reports differ (ndiff's 1). */
+  changed: 1,
+  /** services: a query matched nothing (like grep); rpcinfo: the portmapper did not answer as one. */
+  notFound: 1,
+  /** verify: a critical finding. */
   critical: 2,
+  /** diff: a report could not be read (ndiff's 2). */
+  unreadable: 2,
   /** EX_USAGE: bad arguments, targets, port specs or files. */
   usage: 64,
   /** EX_SOFTWARE: an internal error. */

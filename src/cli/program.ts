@@ -17,6 +17,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   services: async () => (await import('./commands/services.js')).servicesCommand(),
   rpcinfo: async () => (await import('./commands/rpcinfo.js')).rpcinfoCommand(),
   diff: async () => (await import('./commands/diff.js')).diffCommand(),
+  watch: async () => (await import('./commands/watch.js')).watchCommand(),
+  history: async () => (await import('./commands/history.js')).historyCommand(),
+  server: async () => (await import('./commands/server.js')).serverCommand(),
 };
 
 async function buildProgram(argv: readonly string[]): Promise<Command> {

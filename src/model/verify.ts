@@ -6,7 +6,7 @@ import type { AddressFamily, PortReason, PortState, Protocol, RpcRegistration, S
 /** How much a finding matters; verify's exit status follows the highest. */
 export type Severity = 'critical' | 'warning' | 'notice' | 'info';
 
-/** The fixed vocabulary of verify findings (README "Findings"). */
+/** The fixed vocabulary of verify findings (docs/verify.md "Findings"). */
 export type FindingKind =
   | 'hidden-listener'
   | 'hidden-bound-port'

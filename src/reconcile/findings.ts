@@ -1,7 +1,7 @@
 // The verify vocabulary: each finding kind with its fixed severity, and how findings are ordered.
-import type { Finding, FindingKind, Severity, VerdictLevel } from '../model.js';
+import type { Finding, FindingKind, Severity, VerdictLevel, VerifyReport } from '../model.js';
 
-/** The severity of each finding kind (README "Findings" documents the same table). */
+/** The severity of each finding kind (docs/verify.md "Findings" documents the same table). */
 export const FINDING_SEVERITY: Readonly<Record<FindingKind, Severity>> = {
   'hidden-listener': 'critical',
   'hidden-bound-port': 'critical',
@@ -31,6 +31,16 @@ export function compareSeverity(a: VerdictLevel, b: VerdictLevel): number {
 /** The worse of two verdict levels. */
 export function worseLevel(a: VerdictLevel, b: VerdictLevel): VerdictLevel {
   return SEVERITY_RANK[b] > SEVERITY_RANK[a] ? b : a;
+}
+
+/** The report's overall verdict: the worst level among its findings, or ok. */
+export function overallLevel(report: Pick<VerifyReport, 'summary'>): VerdictLevel {
+  const { summary } = report;
+  if (summary.critical > 0) return 'critical';
+  if (summary.warning > 0) return 'warning';
+  if (summary.notice > 0) return 'notice';
+  if (summary.info > 0) return 'info';
+  return 'ok';
 }
 
 /** What a finding is about and says; the severity comes from its kind unless lowered with a reason. */

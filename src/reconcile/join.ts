@@ -1,7 +1,15 @@
 // Joins the witnesses per endpoint: every kernel listener becomes a row, each scanned address's
 // answer is attached to the listener that receives it, and answers no listener receives are kept
 // apart as unexplained.
-import type { HostResult, NetworkObservation, PortResult, PortState, Protocol, Socket } from '../model.js';
+import type {
+  HostResult,
+  NetworkObservation,
+  PortResult,
+  PortState,
+  Protocol,
+  RpcRegistration,
+  Socket,
+} from '../model.js';
 import { type CanonicalAddress, CoverScore, canonicalAddress, coverScore } from './coverage.js';
 
 /** One endpoint under judgement: a kernel listener, or an address that answered with none behind it. */
@@ -101,6 +109,39 @@ export function joinWitnesses(
     }
   }
   return { rows: [...rows.values()], unexplained };
+}
+
+/** Where a registration is served: the host of its universal address (RFC 5665 "h.p1.p2"), or its family's wildcard when portmap v2 names none. */
+function registrationAddress(registration: RpcRegistration): CanonicalAddress {
+  const host = registration.address?.replace(/\.\d{1,3}\.\d{1,3}$/, '');
+  return canonicalAddress(host || (registration.family === 'ipv6' ? '::' : '0.0.0.0'));
+}
+
+/**
+ * Gives each portmapper registration to the row that receives its address, by the same rules of
+ * bind(2) as network answers: an IPv4 listener on 0.0.0.0 and a v6-only one on :: may share a port
+ * number (ypserv's tcp and ypbind's tcp6 do), and each takes only its own program. A registration
+ * that no row's address covers goes to the rows of its family there, else to every row there.
+ */
+export function joinRegistrations(
+  rows: readonly PortRow[],
+  registrations: readonly RpcRegistration[],
+): Map<PortRow, RpcRegistration[]> {
+  const byPort = new Map<string, PortRow[]>();
+  for (const row of rows) {
+    const key = `${row.protocol}/${row.port}`;
+    byPort.set(key, [...(byPort.get(key) ?? []), row]);
+  }
+  const joined = new Map<PortRow, RpcRegistration[]>();
+  for (const registration of registrations) {
+    const candidates = byPort.get(`${registration.protocol}/${registration.port}`) ?? [];
+    const address = registrationAddress(registration);
+    const receiver = bestReceiver(candidates, address);
+    const sameFamily = candidates.filter((row) => row.address.family === address.family);
+    const targets = receiver ? [receiver] : sameFamily.length > 0 ? sameFamily : candidates;
+    for (const row of targets) joined.set(row, [...(joined.get(row) ?? []), registration]);
+  }
+  return joined;
 }
 
 const probedSets = new WeakMap<readonly number[], ReadonlySet<number>>();

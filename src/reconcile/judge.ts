@@ -1,9 +1,11 @@
 // Findings for one listener row: what the catalog, the portmapper and the owners say about it.
 import type { ServiceCatalog } from '../catalog/services.js';
+import { describeOwners } from '../describe/owners.js';
+import { describeDetected, describeRpc } from '../describe/services.js';
 import type { Evidence, OwnerStatus, RpcRegistration, Service } from '../model.js';
 import type { FindingDraft } from './findings.js';
 import type { PortRow } from './join.js';
-import { describeOwners, ownerSuspicion } from './owners.js';
+import { ownerSuspicion } from './owners.js';
 
 /** What is known about a row beyond its sockets. */
 export interface RowContext {
@@ -28,29 +30,6 @@ export function serviceFor(catalog: ServiceCatalog, row: Pick<PortRow, 'protocol
   return entry.description
     ? { name: entry.name, source: entry.source, description: entry.description }
     : { name: entry.name, source: entry.source };
-}
-
-/** `ssh (OpenSSH 9.2p1)`: a detected service in a few words. */
-export function describeDetected(service: Service): string {
-  const product = [service.product, service.version].filter(Boolean).join(' ');
-  const name = service.tunnel ? `${service.tunnel}/${service.name}` : service.name;
-  return product ? `${name} (${product})` : name;
-}
-
-/** `ypbind (RPC 100007 v2)`, one per program. */
-export function describeRpc(registrations: readonly RpcRegistration[]): string {
-  const byProgram = new Map<number, { name: string | null; versions: number[] }>();
-  for (const registration of registrations) {
-    const entry = byProgram.get(registration.program) ?? { name: registration.name, versions: [] };
-    if (!entry.versions.includes(registration.version)) entry.versions.push(registration.version);
-    byProgram.set(registration.program, entry);
-  }
-  return [...byProgram.entries()]
-    .map(([program, { name, versions }]) => {
-      const label = `RPC ${program} v${versions.sort((a, b) => a - b).join(',v')}`;
-      return name ? `${name} (${label})` : label;
-    })
-    .join(', ');
 }
 
 /** The findings one listener row earns. */

@@ -1,6 +1,8 @@
 // The reconciler: holds the network's view, the kernel's tables, the bind witness, the portmapper
 // and the catalog against each other, endpoint by endpoint, and decides. Pure: no I/O.
 import type { ServiceCatalog } from '../catalog/services.js';
+import { describeOwners, groupOwners } from '../describe/owners.js';
+import { describeDetected, describeRpc } from '../describe/services.js';
 import type {
   Finding,
   HostResult,
@@ -16,9 +18,8 @@ import type {
 import { type Baseline, type BaselineCandidate, baselineMatches, describeBaselineEntry } from './baseline.js';
 import { compareFindings, type FindingDraft, makeFinding, worseLevel } from './findings.js';
 import { type BindWitnessInput, type ConntrackInput, judgeBoundPorts, judgeUnexplained } from './hidden.js';
-import { joinWitnesses, type PortRow, type ScannedPorts, wasScanned } from './join.js';
-import { describeDetected, describeRpc, judgeRow, serviceFor } from './judge.js';
-import { describeOwners, groupOwners } from './owners.js';
+import { joinRegistrations, joinWitnesses, type PortRow, type ScannedPorts, wasScanned } from './join.js';
+import { judgeRow, serviceFor } from './judge.js';
 
 /** Everything the witnesses said; the reconciler adds nothing of its own. */
 export interface ReconcileInput {
@@ -147,8 +148,9 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const rpcAt = (protocol: Protocol, port: number) =>
     input.rpc.filter((registration) => registration.protocol === protocol && registration.port === port);
 
+  const rpcByRow = joinRegistrations(rows, input.rpc);
   for (const row of rows) {
-    const rpc = rpcAt(row.protocol, row.port);
+    const rpc = rpcByRow.get(row) ?? [];
     const service = serviceFor(input.catalog, row);
     const ownerStatus = mergedOwnerStatus(row);
     // A silent UDP service is open|filtered: not refused, so something received the datagram.

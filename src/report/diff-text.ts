@@ -1,6 +1,7 @@
 // `earshot diff` for people: ndiff's layout, "-" for the old report and "+" for the new one.
 import type { HostDiff, NotShownCount, PortView, ReportDiff, ReportSummary } from '../compare/diff.js';
 import { ctimeString } from './nmap-time.js';
+import { layoutColumns } from './table.js';
 import { escapeForTerminal } from './terminal-escape.js';
 
 function banner(report: ReportSummary): string {
@@ -36,14 +37,9 @@ function portColumns(protocol: string, port: number, view: PortView): string[] {
 }
 
 function table(rows: string[][]): string[] {
-  const widths: number[] = [];
-  for (const row of rows) {
-    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
-  }
   // The first column is the one-character mark; ndiff puts no space after it.
-  return rows.map(([mark, ...cells]) =>
-    `${mark}${cells.map((cell, i) => cell.padEnd(widths[i + 1] ?? 0)).join(' ')}`.trimEnd(),
-  );
+  const lines = layoutColumns(rows.map(([, ...cells]) => cells));
+  return rows.map(([mark], i) => `${mark}${lines[i]}`.trimEnd());
 }
 
 function renderHost(host: HostDiff): string[] {

@@ -1,5 +1,7 @@
 // Renders `earshot local` as a table like `ss -tulpn`, but with every owner, its user and executable.
+import { formatOwnerGroup, groupOwners } from '../describe/owners.js';
 import type { Inventory, Owner, Socket } from '../model.js';
+import { layoutColumns } from './table.js';
 import { escapeForTerminal } from './terminal-escape.js';
 
 /** What the text table shows besides the sockets themselves. */
@@ -26,19 +28,8 @@ export function formatEndpoint(
  * `ypbind[653,655,656,657] /usr/sbin/ypbind`; a deleted executable is marked `(deleted)`.
  */
 export function formatOwners(owners: readonly Owner[]): string {
-  const groups = new Map<string, { name: string; exe: string; pids: number[] }>();
-  for (const owner of owners) {
-    const exe = owner.exe === null ? '' : `${owner.exe}${owner.exeDeleted ? ' (deleted)' : ''}`;
-    const key = `${owner.name}\0${exe}`;
-    const group = groups.get(key);
-    if (group) group.pids.push(owner.pid);
-    else groups.set(key, { name: owner.name, exe, pids: [owner.pid] });
-  }
-  return [...groups.values()]
-    .map(({ name, exe, pids }) => {
-      const sorted = [...pids].sort((a, b) => a - b).join(',');
-      return escapeForTerminal(`${name}[${sorted}]${exe === '' ? '' : ` ${exe}`}`);
-    })
+  return groupOwners(owners, 'process')
+    .map((group) => escapeForTerminal(formatOwnerGroup(group, { exe: true })))
     .join('; ');
 }
 
@@ -85,15 +76,7 @@ export function renderLocalText(inventory: Inventory, options: LocalTextOptions 
     row.push(...formatOwnerCells(socket));
     return row;
   });
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
-  );
-  const lines = [header, ...rows].map((row) =>
-    row
-      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
-      .join(' ')
-      .trimEnd(),
-  );
+  const lines = layoutColumns([header, ...rows]);
   if (rows.length === 0) lines.push('(no sockets match)');
   const unknown = inventory.sockets.filter((socket) => socket.ownerStatus.kind === 'unknown').length;
   if (unknown > 0) {

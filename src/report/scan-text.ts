@@ -2,6 +2,7 @@
 // their way: a header, one block per host (printed as each finishes), and a summary line.
 import { createColors } from 'picocolors';
 import type { HostResult, PortResult, ScanReport, ScanStats, Service } from '../model.js';
+import { layoutColumns } from './table.js';
 import { escapeForTerminal } from './terminal-escape.js';
 
 /** How to render: colour (only on a TTY) and the REASON column (--reason). */
@@ -73,18 +74,10 @@ export function renderHostText(host: HostResult, options: ScanTextOptions = {}):
     ...(options.showReason ? ['REASON'] : []),
     ...(options.showVersion ? ['VERSION'] : []),
   ];
-  const columns = headings.length;
-  const widths = headings
-    .slice(0, columns)
-    .map((heading, i) => Math.max(heading.length, ...rows.map((row) => row[i]!.length)));
-  const pad = (cells: string[]) =>
-    cells
-      .slice(0, columns)
-      .map((cell, i) => (i === columns - 1 ? cell : cell.padEnd(widths[i]!)))
-      .join(' ');
-  lines.push(pad(headings));
+  const [heading, ...table] = layoutColumns([headings, ...rows]);
+  lines.push(heading!);
   host.ports.forEach((port, i) => {
-    lines.push(colourState(pad(rows[i]!).trimEnd(), port, c));
+    lines.push(colourState(table[i]!, port, c));
   });
   if (options.showVersion && host.osHints && host.osHints.length > 0) {
     const names = [...new Set(host.osHints.map((hint) => escapeForTerminal(hint.hint)))];

@@ -1,13 +1,11 @@
 // The per-address view of a verify report that nmap XML and diff need: which ports the network saw
 // at each scanned address, and who holds them, in one line.
+import { describeOwners } from '../describe/owners.js';
 import type { Owner, PortResult, VerifyPort, VerifyReport } from '../model.js';
-import { groupOwners } from '../reconcile/owners.js';
 
-/** `sshd[400,401] (root), nginx[77] (www-data)`: the processes holding a socket, grouped. */
+/** `sshd[400,401] (root), nginx[77] (www-data)`: the processes holding a socket, grouped, with users. */
 export function formatOwnerGroups(owners: readonly Owner[]): string {
-  return groupOwners(owners)
-    .map((group) => `${group.name}[${group.pids.join(',')}]${group.user ? ` (${group.user})` : ''}`)
-    .join(', ');
+  return describeOwners(owners, { user: true });
 }
 
 /** The ports the network saw at `address`, as scan results, each with its verify row. */

@@ -1,14 +1,16 @@
 // The human verify report: witnesses, one row per listening port, then findings most severe first.
 import pc from 'picocolors';
+import { formatOwnerGroup, groupOwners } from '../describe/owners.js';
+import { describeDetected } from '../describe/services.js';
 import type { Finding, VerdictLevel, VerifyPort, VerifyReport } from '../model.js';
-import { describeDetected } from '../reconcile/judge.js';
-import { groupOwners } from '../reconcile/owners.js';
 import { renderTable } from './table.js';
 import { escapeForTerminal } from './terminal-escape.js';
 
 /** How to render: colour only when the caller knows the output is a terminal. */
 export interface TextRenderOptions {
   colors: boolean;
+  /** The report's overall verdict, decided by reconcile/'s `overallLevel`. */
+  verdict: VerdictLevel;
 }
 
 type Paint = (text: string) => string;
@@ -41,7 +43,7 @@ function ownersCell(port: VerifyPort): { owners: string; user: string } {
   }
   const groups = groupOwners(port.owners);
   return {
-    owners: groups.map((group) => `${group.name}[${group.pids.join(',')}]`).join(', '),
+    owners: groups.map((group) => formatOwnerGroup(group)).join(', '),
     user: [...new Set(groups.map((group) => group.user ?? '?'))].join(','),
   };
 }
@@ -61,16 +63,6 @@ function renderFinding(finding: Finding, paint: ReturnType<typeof painter>): str
     lines.push(paint.c.dim(`    ${evidence.witness}: ${escapeForTerminal(evidence.detail)}`));
   lines.push(`  next: ${escapeForTerminal(finding.advice)}`);
   return lines.join('\n');
-}
-
-/** The worst level among the findings, or ok. */
-export function overallLevel(report: Pick<VerifyReport, 'summary'>): VerdictLevel {
-  const { summary } = report;
-  if (summary.critical > 0) return 'critical';
-  if (summary.warning > 0) return 'warning';
-  if (summary.notice > 0) return 'notice';
-  if (summary.info > 0) return 'info';
-  return 'ok';
 }
 
 /** Renders a verify report as text for a terminal or a log. */
@@ -126,7 +118,7 @@ export function renderVerifyText(report: VerifyReport, options: TextRenderOption
     `Findings: ${summary.critical} critical, ${summary.warning} warning, ${summary.notice} notice, ${summary.info} info`,
   );
   for (const finding of report.findings) out.push(renderFinding(finding, paint));
-  const level = overallLevel(report);
+  const level = options.verdict;
   const seconds = (report.stats.elapsedMs / 1000).toFixed(2);
   out.push('');
   const verdict = report.stats.interrupted

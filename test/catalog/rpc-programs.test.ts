@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import {
   createRpcProgramCatalog,
   loadRpcProgramCatalog,
   parseEtcRpc,
 } from '../../src/catalog/rpc-programs.js';
 import { isEarshotError } from '../../src/errors.js';
+import { fixturePath } from '../helpers/fixtures.js';
 
-const fixture = fileURLToPath(new URL('../fixtures/catalog/rpc', import.meta.url));
+const fixture = fixturePath('catalog/rpc');
 
 describe('rpc programs', () => {
   it('parses rpc(5) lines and names programs by number', async () => {

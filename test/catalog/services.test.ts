@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createServiceCatalog, loadServiceCatalog, parseEtcServices } from '../../src/catalog/services.js';
 import { isEarshotError } from '../../src/errors.js';
+import { fixturePath } from '../helpers/fixtures.js';
 
-const fixture = fileURLToPath(new URL('../fixtures/catalog/services', import.meta.url));
+const fixture = fixturePath('catalog/services');
 
 describe('parseEtcServices', () => {
   it('reads names, ports, aliases and comments, and skips lines that do not fit', async () => {

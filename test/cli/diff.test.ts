@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { renderScanXml } from '../../src/report/nmap-xml.js';
 import { runEarshot } from '../helpers/cli.js';
-import { hasCommand, run, skipUnlessRoot, withNetns } from '../helpers/netns.js';
+import { fixturePath } from '../helpers/fixtures.js';
+import { skipUnless } from '../helpers/needs.js';
+import { run, withNetns } from '../helpers/netns.js';
 import { openPort, scanReport, upHost } from '../helpers/scan-report.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/report/${name}`, import.meta.url));
-const haveNdiff = await hasCommand('ndiff');
-const haveNmap = await hasCommand('nmap');
+const fixture = (name: string) => fixturePath(`report/${name}`);
 
 /** The "port/proto state" lines a diff marks with - or +, as a sorted list. */
 function changedPorts(text: string): string[] {
@@ -31,7 +30,7 @@ describe('earshot diff', () => {
   after(() => dir.remove());
 
   it("agrees with ndiff on nmap's own XML (real captures)", {
-    skip: haveNdiff ? false : 'ndiff missing',
+    skip: skipUnless({ commands: ['ndiff'] }),
   }, async () => {
     const [a, b] = [fixture('nmap-before.xml'), fixture('nmap-after.xml')];
     const ndiff = await run('ndiff', [a, b]);
@@ -43,7 +42,7 @@ describe('earshot diff', () => {
   });
 
   it('ndiff reads two earshot XML files and reports the changed port; earshot diff agrees', {
-    skip: haveNdiff ? false : 'ndiff missing',
+    skip: skipUnless({ commands: ['ndiff'] }),
   }, async () => {
     const old = scanReport([
       upHost('10.231.0.1', [openPort(22, 'ssh'), openPort(111, 'sunrpc')], 1000, { hostnames: ['h1.test'] }),
@@ -74,7 +73,7 @@ describe('earshot diff', () => {
   });
 
   it('agrees with ndiff on live nmap scans of a namespace before and after a listener moves', {
-    skip: skipUnlessRoot || (haveNdiff && haveNmap ? false : 'nmap/ndiff missing'),
+    skip: skipUnless({ root: true, commands: ['nmap', 'ndiff'] }),
   }, async () => {
     await withNetns('diff', async (ns) => {
       const scan = async (name: string) => {

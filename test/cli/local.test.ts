@@ -3,11 +3,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { LocalReport } from '../../src/model.js';
 import { runEarshot } from '../helpers/cli.js';
+import { fixturePath } from '../helpers/fixtures.js';
 
-const fixtures = fileURLToPath(new URL('../fixtures/proc/', import.meta.url));
+const fixtures = fixturePath('proc/');
 const tree = ['--proc-root', `${fixtures}ypbind`, '--passwd-file', `${fixtures}passwd`];
 const ss = readFileSync(`${fixtures}ypbind/ss-tuanp.txt`, 'utf8');
 const pidsOf = (name: string) =>
@@ -127,6 +127,14 @@ describe('earshot local on a captured procfs tree (--proc-root)', () => {
       assert.equal(result.code, 0);
       assert.doesNotMatch(result.stdout, /[\u001b\u0007\u009b]/);
       assert.match(result.stdout, /x\\x1b\]0;pwned\\x07\\x9b\[/);
+      // JSON escapes the C0 bytes itself; the C1 byte and a bidi override go through the safe serializer.
+      writeFileSync(`${copy}/${pid}/stat`, stat.replace('(backdoor)', '(x\u009b\u202e)'));
+      const json = await runEarshot(['local', '--proc-root', copy, '--port', '31337', '--json']);
+      assert.equal(json.code, 0);
+      assert.doesNotMatch(json.stdout, /[\u009b\u202e]/);
+      assert.match(json.stdout, /"name": "x\\u009b\\u202e"/);
+      const report = JSON.parse(json.stdout) as { sockets: { owners: { name: string }[] }[] };
+      assert.equal(report.sockets[0]?.owners[0]?.name, 'x\u009b\u202e', 'the name itself is kept');
     } finally {
       rmSync(copy, { recursive: true });
     }
@@ -143,10 +151,10 @@ describe('earshot local on a captured procfs tree (--proc-root)', () => {
   it('rejects bad options with a usage error naming the fix', async () => {
     const port = await runEarshot(['local', ...tree, '--port', '80-70']);
     assert.equal(port.code, 64);
-    assert.match(port.stderr, /Invalid --port "80-70": write ports 0-65535 as a comma list/);
+    assert.match(port.stderr, /Invalid port range "80-70": the end is below the start; write "70-80"/);
     const pid = await runEarshot(['local', ...tree, '--pid', 'abc']);
     assert.equal(pid.code, 64);
-    assert.match(pid.stderr, /Invalid --pid "abc"/);
+    assert.match(pid.stderr, /Invalid --pid "abc": give a whole number from 1 to 4194304/);
     const root = await runEarshot(['local', '--proc-root', `${fixtures}nowhere`]);
     assert.equal(root.code, 70);
     assert.match(root.stderr, /Cannot read ".*nowhere" \(ENOENT\): give --proc-root/);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { ScanReport } from '../../src/model.js';
-import { earshotBin, runEarshot } from '../helpers/cli.js';
+import { earshotShellLine, runEarshot, spawnEarshot } from '../helpers/cli.js';
 import { skipUnlessRoot, waitForLine, withNetns } from '../helpers/netns.js';
 import { linkNamespaces } from '../helpers/veth.js';
 
@@ -73,7 +73,7 @@ describe('earshot scan (CLI)', () => {
   }, async () => {
     await withNetns('tty', async (ns) => {
       const command = (extra: string) =>
-        `${process.execPath} ${earshotBin} scan ${extra} --max-rate 4000 -p 1-6000 127.0.0.1`;
+        earshotShellLine(['scan', extra, '--max-rate', '4000', '-p', '1-6000', '127.0.0.1']);
       const shown = await ns.exec('script', ['-qec', command(''), '/dev/null'], { timeoutMs: 30_000 });
       assert.equal(shown.code, 0, shown.stdout);
       assert.match(shown.stdout, /\r\d+\/6000 ports \d+% · \d+ ports\/s · ETA \d+ s\x1b\[K/);
@@ -87,7 +87,8 @@ describe('earshot scan (CLI)', () => {
     skip: skipUnlessRoot,
   }, async () => {
     await withNetns('epipe', async (ns) => {
-      const pipeline = `${process.execPath} ${earshotBin} scan -p- 127.0.0.1 127.0.0.2 127.0.0.3 | head -1; echo "status \${PIPESTATUS[0]}" >&2`;
+      const scan = earshotShellLine(['scan', '-p-', '127.0.0.1', '127.0.0.2', '127.0.0.3']);
+      const pipeline = `${scan} | head -1; echo "status \${PIPESTATUS[0]}" >&2`;
       const result = await ns.exec('bash', ['-c', pipeline], { timeoutMs: 30_000 });
       assert.match(result.stdout, /^Starting earshot/);
       assert.doesNotMatch(result.stderr, /EPIPE|internal error/);
@@ -146,15 +147,9 @@ describe('earshot scan (CLI)', () => {
         await target.execOk('iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', '1000:2000', '-j', 'DROP']);
         await scanner.listen(['tcp:127.0.0.1:22']);
         // The loopback host finishes at once; the DROP host keeps the scan waiting.
-        const child = scanner.spawn(process.execPath, [
-          earshotBin,
-          'scan',
-          '--Pn',
-          '-p',
-          '1-2000',
-          '127.0.0.1',
-          link.bV4,
-        ]);
+        const child = spawnEarshot(['scan', '--Pn', '-p', '1-2000', '127.0.0.1', link.bV4], {
+          netns: scanner,
+        });
         let stdout = '';
         child.stdout!.on('data', (chunk: Buffer) => {
           stdout += chunk.toString();

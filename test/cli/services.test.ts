@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { runEarshot } from '../helpers/cli.js';
+import { fixturePath } from '../helpers/fixtures.js';
 
-const fixture = fileURLToPath(new URL('../fixtures/catalog/services', import.meta.url));
+const fixture = fixturePath('catalog/services');
 
 describe('earshot services', () => {
   it('answers the guide question: port 834 has no registered service, exit 1', async () => {

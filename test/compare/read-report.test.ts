@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { diffReports } from '../../src/compare/diff.js';
 import { parseReport, readReport } from '../../src/compare/read-report.js';
 import { isEarshotError } from '../../src/errors.js';
 import { renderScanXml } from '../../src/report/nmap-xml.js';
+import { fixturePath } from '../helpers/fixtures.js';
 import { openPort, scanReport, upHost } from '../helpers/scan-report.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/report/${name}`, import.meta.url));
+const fixture = (name: string) => fixturePath(`report/${name}`);
 
 let dir: TempDir;
 

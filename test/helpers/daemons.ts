@@ -183,21 +183,23 @@ export async function installedVersion(pkg: string): Promise<string | null> {
   return result.code === 0 && result.stdout ? upstreamVersion(result.stdout) : null;
 }
 
+/** The program of each daemon of `DAEMONS`, by label (scripts/install-deps.sh installs them all). */
+export const DAEMON_PROGRAMS: Readonly<Record<string, string>> = {
+  sshd: '/usr/sbin/sshd',
+  nginx: '/usr/sbin/nginx',
+  redis: '/usr/bin/redis-server',
+  memcached: '/usr/bin/memcached',
+  postgres: '/usr/lib/postgresql/15/bin/postgres',
+  exim: '/usr/sbin/exim4',
+  dnsmasq: '/usr/sbin/dnsmasq',
+  rpcbind: '/usr/sbin/rpcbind',
+  statd: '/sbin/rpc.statd',
+};
+
 /** The daemons of `DAEMONS` whose programs are installed here. */
 export async function availableDaemons(): Promise<DaemonSpec[]> {
-  const needed: Record<string, string> = {
-    sshd: '/usr/sbin/sshd',
-    nginx: '/usr/sbin/nginx',
-    redis: '/usr/bin/redis-server',
-    memcached: '/usr/bin/memcached',
-    postgres: '/usr/lib/postgresql/15/bin/postgres',
-    exim: '/usr/sbin/exim4',
-    dnsmasq: '/usr/sbin/dnsmasq',
-    rpcbind: '/usr/sbin/rpcbind',
-    statd: '/sbin/rpc.statd',
-  };
   const present = await Promise.all(
-    DAEMONS.map(async (daemon) => (await run('test', ['-x', needed[daemon.label]!])).code === 0),
+    DAEMONS.map(async (daemon) => (await run('test', ['-x', DAEMON_PROGRAMS[daemon.label]!])).code === 0),
   );
   return DAEMONS.filter((_, i) => present[i]);
 }

@@ -4,14 +4,14 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { skipUnless } from './needs.js';
 
 const execFileAsync = promisify(execFile);
 
-/** True when the tests run as root (namespaces, iptables and daemons need it). */
-export const isRoot = process.getuid?.() === 0;
+export { hasCommand, isRoot } from './needs.js';
 
-/** A `skip` value for node:test: false as root, else the reason. */
-export const skipUnlessRoot: string | false = isRoot ? false : 'needs root to create network namespaces';
+/** A `skip` value for node:test: false as root, else the reason (under CI=true, a failure). */
+export const skipUnlessRoot: string | false = skipUnless({ root: true });
 
 let counter = 0;
 const runPrefix = `es${process.pid.toString(36)}`;
@@ -58,11 +58,6 @@ export async function runOk(
 ): Promise<string> {
   const { stdout } = await execFileAsync(file, args, { timeout: options.timeoutMs ?? 30_000 });
   return stdout;
-}
-
-/** True when `command` is on PATH. */
-export async function hasCommand(command: string): Promise<boolean> {
-  return (await run('sh', ['-c', `command -v ${command}`])).code === 0;
 }
 
 /** A network namespace this test made. */

@@ -10,7 +10,7 @@ export interface NmapView {
 /** Runs `nmap -n -sT -Pn -p PORTS ADDRESS` in `ns` and parses `-oG -`. */
 export async function nmapConnectScan(ns: Netns, address: string, ports: string): Promise<NmapView> {
   const args = ['-n', '-sT', '-Pn', '-p', ports, '-oG', '-', address];
-  // ICMPv6 errors reach connect() ~1 s late on veth (NETNS-NOTES): with its default timeouts nmap
+  // ICMPv6 errors reach connect() ~1 s late on veth (docs/netns.md): with its default timeouts nmap
   // sometimes calls a REJECT "filtered" under load. Give it the time our engine takes.
   if (address.includes(':')) args.unshift('-6', '--min-rtt-timeout', '1500ms');
   const result = await ns.exec('nmap', args, { timeoutMs: 120_000 });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { loadReportValidator } from '../../src/compare/report-schema.js';
 import type { Finding, VerifyPort, VerifyReport } from '../../src/model.js';
-import { earshotBin } from './cli.js';
+import { earshotCommand } from './cli.js';
 import type { CommandResult, Netns } from './netns.js';
 
 /** A verify run: exit status, parsed report and stderr. */
@@ -15,8 +15,8 @@ export interface VerifyRun {
 
 /** Runs `[prefix...] node earshot verify --json ...args` in `ns` and validates the report. */
 export async function verifyIn(ns: Netns, args: string[], prefix: string[] = []): Promise<VerifyRun> {
-  const command = [...prefix, process.execPath, earshotBin, 'verify', '--json', ...args];
-  const result: CommandResult = await ns.exec(command[0]!, command.slice(1), { timeoutMs: 120_000 });
+  const [file, ...rest] = earshotCommand(['verify', '--json', ...args], prefix);
+  const result: CommandResult = await ns.exec(file, rest, { timeoutMs: 120_000 });
   let report: VerifyReport;
   try {
     report = JSON.parse(result.stdout) as VerifyReport;

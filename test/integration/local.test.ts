@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { LocalReport, Socket } from '../../src/model.js';
-import { earshotBin, runEarshot } from '../helpers/cli.js';
+import { earshotCommand, runEarshot } from '../helpers/cli.js';
 import { type Netns, skipUnlessRoot, waitForLine, withNetns } from '../helpers/netns.js';
 import { earshotKeys, ssKeys } from '../helpers/ss.js';
 
@@ -166,8 +166,8 @@ describe('earshot local against ss in namespaces', { skip: skipUnlessRoot }, () 
     await withNetns('loc-nonroot', async (ns) => {
       await hold(ns, ['tcp:127.0.0.1:0']);
       const [mine] = await hold(ns, ['tcp:127.0.0.1:0'], { prefix: ['setpriv', ...NOBODY] });
-      const asNobody = ['setpriv', ...NOBODY, process.execPath, earshotBin, 'local'];
-      const json = await ns.exec(asNobody[0]!, [...asNobody.slice(1), '--json']);
+      const asNobody = { netns: ns, prefix: ['setpriv', ...NOBODY] };
+      const json = await runEarshot(['local', '--json'], asNobody);
       assert.equal(json.code, 0, json.stderr);
       assert.equal(json.stderr, '');
       const report = JSON.parse(json.stdout) as LocalReport;
@@ -185,7 +185,7 @@ describe('earshot local against ss in namespaces', { skip: skipUnlessRoot }, () 
         ownSocket.owners.map((o) => o.pid),
         [mine],
       );
-      const text = await ns.exec(asNobody[0]!, asNobody.slice(1));
+      const text = await runEarshot(['local'], asNobody);
       assert.equal(text.code, 0);
       assert.match(text.stdout, /^tcp\s+LISTEN .* root\s+owner unknown: run as root$/m);
       assert.match(text.stdout, /^1 socket\(s\) have owners this user may not see: run as root/m);
@@ -205,8 +205,7 @@ describe('earshot local against ss in namespaces', { skip: skipUnlessRoot }, () 
         'sh',
         '-c',
         script,
-        process.execPath,
-        earshotBin,
+        ...earshotCommand([]),
       ]);
       assert.equal(result.code, 0, result.stderr);
       const report = JSON.parse(result.stdout) as LocalReport;

@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HostResult, ScanReport } from '../../src/model.js';
-import { earshotBin, runEarshot } from '../helpers/cli.js';
-import { hasCommand, type Netns, skipUnlessRoot, withNetns } from '../helpers/netns.js';
+import { runEarshot } from '../helpers/cli.js';
+import { meets } from '../helpers/needs.js';
+import { type Netns, skipUnlessRoot, withNetns } from '../helpers/netns.js';
 import { linkNamespaces } from '../helpers/veth.js';
 
 const OPEN = [22, 8080, 45000];
@@ -21,23 +22,13 @@ async function scan(scanner: Netns, args: string[]): Promise<ScanReport> {
 const stateList = (host: HostResult) => host.ports.map((p) => `${p.port}/${p.state}`).join(' ');
 
 describe('earshot scan -O and -sS in namespaces', { skip: skipUnlessRoot }, () => {
-  it('guesses Linux, sees ip_default_ttl=128 in the evidence, and -sS equals -sT', async () => {
+  it('guesses Linux, sees ip_default_ttl=128 in the evidence, and -sS equals -sT', async (t) => {
+    if (!meets(t, { commands: ['iptables'] })) return;
     await withNetns('oscan', async (scanner) => {
       await withNetns('ohost', async (host) => {
         const link = await linkNamespaces(scanner, host);
         await host.listen(OPEN.map((port) => `tcp:0.0.0.0:${port}`));
-        if (await hasCommand('iptables')) {
-          await host.execOk('iptables', [
-            '-A',
-            'INPUT',
-            '-p',
-            'tcp',
-            '--dport',
-            String(DROPPED),
-            '-j',
-            'DROP',
-          ]);
-        }
+        await host.execOk('iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', String(DROPPED), '-j', 'DROP']);
 
         const linux = (await scan(scanner, ['-O', '-p', PORTS, link.bV4])).hosts[0]!;
         assert.ok(linux.os, 'an OS guess');
@@ -71,6 +62,7 @@ describe('earshot scan -O and -sS in namespaces', { skip: skipUnlessRoot }, () =
           syn.hosts[0]!.ports.filter((p) => p.state === 'open').map((p) => p.port),
           OPEN,
         );
+        assert.equal(syn.hosts[0]!.ports.find((p) => p.port === DROPPED)?.state, 'filtered', 'the DROP rule');
         assert.deepEqual(syn.hosts[0]!.extraPorts, connect.hosts[0]!.extraPorts);
       });
     });
@@ -88,26 +80,16 @@ describe('earshot scan -O and -sS in namespaces', { skip: skipUnlessRoot }, () =
   });
 
   it('without raw sockets: -O says why and falls back, -sS is a usage error', async (t) => {
-    if (!(await hasCommand('setpriv'))) {
-      t.skip('needs setpriv');
-      return;
-    }
+    if (!meets(t, { commands: ['setpriv'] })) return;
     await withNetns('osnoraw', async (ns) => {
-      const asNobody = [
-        'setpriv',
-        '--reuid=65534',
-        '--regid=65534',
-        '--clear-groups',
-        process.execPath,
-        earshotBin,
-      ];
-      const guess = await ns.exec(asNobody[0]!, [...asNobody.slice(1), 'scan', '-O', '-p', '1', '127.0.0.1']);
+      const asNobody = { netns: ns, prefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] };
+      const guess = await runEarshot(['scan', '-O', '-p', '1', '127.0.0.1'], asNobody);
       assert.equal(guess.code, 0, guess.stderr);
       assert.match(
         guess.stdout,
         /OS guess: raw sockets unavailable \(.*run as root.*\); not enough evidence/,
       );
-      const syn = await ns.exec(asNobody[0]!, [...asNobody.slice(1), 'scan', '-sS', '-p', '1', '127.0.0.1']);
+      const syn = await runEarshot(['scan', '-sS', '-p', '1', '127.0.0.1'], asNobody);
       assert.equal(syn.code, 64);
       assert.match(syn.stderr, /-sS needs raw sockets, which are unavailable .*use -sT/);
     });

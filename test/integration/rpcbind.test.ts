@@ -1,18 +1,16 @@
 // The guide's RPC scene for real: Debian's rpcbind with ypserv and ypbind registered on reserved
 // ports, in a namespace of the test's own. Debian's rpcinfo is the oracle for every answer.
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { RpcRegistration } from '../../src/model.js';
 import { runEarshot } from '../helpers/cli.js';
-import { hasCommand, type Netns, skipUnlessRoot, withNetns } from '../helpers/netns.js';
+import { skipUnless } from '../helpers/needs.js';
+import { type Netns, withNetns } from '../helpers/netns.js';
 import { withRpcServices } from '../helpers/rpc-services.js';
 
-let skip: string | false = skipUnlessRoot;
-before(async () => {
-  if (skip) return;
-  for (const command of ['rpcbind', 'rpcinfo', 'ypserv', 'ypbind', 'domainname', 'unshare']) {
-    if (!(await hasCommand(command))) skip = `needs ${command} (bash scripts/install-deps.sh)`;
-  }
+const skip = skipUnless({
+  root: true,
+  commands: ['rpcbind', 'rpcinfo', 'ypserv', 'ypbind', 'domainname', 'unshare'],
 });
 
 /** Rows of `rpcinfo -p` as "program/version/proto/port". */
@@ -48,10 +46,7 @@ async function earshotJson(
 }
 
 describe('earshot rpcinfo against Debian rpcbind, ypserv and ypbind', () => {
-  it('agrees with rpcinfo -p and rpcinfo, over IPv4 and IPv6, v4, v3 and v2', {
-    skip: skipUnlessRoot,
-  }, async (t) => {
-    if (skip) return t.skip(skip);
+  it('agrees with rpcinfo -p and rpcinfo, over IPv4 and IPv6, v4, v3 and v2', { skip }, async () => {
     await withNetns('rpc', (ns) =>
       withRpcServices(ns, async () => {
         const pmapOracle = parsePmapRows(await ns.execOk('rpcinfo', ['-p', '127.0.0.1']));

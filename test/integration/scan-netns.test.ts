@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { HostResult, ScanReport } from '../../src/model.js';
-import { earshotBin, runEarshot } from '../helpers/cli.js';
-import { hasCommand, skipUnlessRoot, withNetns } from '../helpers/netns.js';
+import { runEarshot } from '../helpers/cli.js';
+import { subtestNeeding } from '../helpers/needs.js';
+import { skipUnlessRoot, withNetns } from '../helpers/netns.js';
 import { nmapConnectScan } from '../helpers/nmap.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { linkNamespaces } from '../helpers/veth.js';
@@ -37,7 +38,7 @@ const LISTENERS = [
 ];
 
 describe('earshot scan in a namespace', { skip: skipUnlessRoot }, () => {
-  it('repeated full -p- scans of both loopbacks are exact (no self-connects), and nmap agrees', async () => {
+  it('repeated full -p- scans of both loopbacks are exact (no self-connects), and nmap agrees', async (t) => {
     await withNetns('fullscan', async (ns) => {
       await ns.listen(LISTENERS);
       for (let round = 0; round < 3; round++) {
@@ -56,13 +57,13 @@ describe('earshot scan in a namespace', { skip: skipUnlessRoot }, () => {
         ]);
         assert.equal(report.scanInfo[0]?.portCount, 65535);
       }
-      if (await hasCommand('nmap')) {
+      await subtestNeeding(t, 'nmap -sT agrees', { commands: ['nmap'] }, async () => {
         const nmap = await nmapConnectScan(ns, '127.0.0.1', '1-65535');
         assert.deepEqual(
           [...nmap.states].filter(([, state]) => state === 'open').map(([port]) => port),
           V4_OPEN,
         );
-      }
+      });
     });
   });
 
@@ -71,11 +72,11 @@ describe('earshot scan in a namespace', { skip: skipUnlessRoot }, () => {
       await ns.listen(LISTENERS);
       // 10,003 ports: enough for two threads (a worker meets EMFILE loading its modules), and bounded.
       const ports = `1-10000,${V4_OPEN.filter((port) => port > 10000).join(',')}`;
-      const result = await ns.exec(
-        'prlimit',
-        ['--nofile=64', process.execPath, earshotBin, 'scan', '--json', '-p', ports, '127.0.0.1'],
-        { timeoutMs: 170_000 },
-      );
+      const result = await runEarshot(['scan', '--json', '-p', ports, '127.0.0.1'], {
+        netns: ns,
+        prefix: ['prlimit', '--nofile=64'],
+        timeoutMs: 170_000,
+      });
       assert.equal(result.code, 0, result.stderr);
       const report = JSON.parse(result.stdout) as ScanReport;
       assert.deepEqual(openPorts(hostOf(report, '127.0.0.1')), V4_OPEN);
@@ -147,7 +148,7 @@ describe('earshot scan in a namespace', { skip: skipUnlessRoot }, () => {
     });
   });
 
-  it('maps DROP, REJECT admin-prohibited and REJECT port-unreachable like nmap, with reasons, v4 and v6', async () => {
+  it('maps DROP, REJECT admin-prohibited and REJECT port-unreachable like nmap, with reasons, v4 and v6', async (t) => {
     await withNetns('scanner', async (scanner) => {
       await withNetns('target', async (target) => {
         const link = await linkNamespaces(scanner, target);
@@ -195,7 +196,7 @@ describe('earshot scan in a namespace', { skip: skipUnlessRoot }, () => {
           2002: 'filtered/admin-prohibited',
         });
         assert.equal(hostOf(report, link.bV4).statusReason, 'syn-ack');
-        if (await hasCommand('nmap')) {
+        await subtestNeeding(t, 'nmap -sT agrees', { commands: ['nmap'] }, async () => {
           for (const address of [link.bV4, link.bV6]) {
             const nmap = await nmapConnectScan(scanner, address, '22,80,2000-2003');
             for (const port of hostOf(report, address).ports) {
@@ -206,7 +207,7 @@ describe('earshot scan in a namespace', { skip: skipUnlessRoot }, () => {
               );
             }
           }
-        }
+        });
       });
     });
   });

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HostResult, PortState, ScanReport } from '../../src/model.js';
 import { runEarshot } from '../helpers/cli.js';
-import { hasCommand, type Netns, skipUnlessRoot, withNetns } from '../helpers/netns.js';
+import { meets, subtestNeeding } from '../helpers/needs.js';
+import { type Netns, skipUnlessRoot, withNetns } from '../helpers/netns.js';
 import { linkNamespaces } from '../helpers/veth.js';
 
 const ECHO = 7;
@@ -55,7 +56,7 @@ async function startUdpServices(host: Netns, address: string): Promise<void> {
     '--bind-interfaces',
     '--log-facility=-',
   ]);
-  // rpcbind wants its own /run (NETNS-NOTES "Real RPC services").
+  // rpcbind wants its own /run (docs/netns.md, "Real RPC services in a namespace").
   const rpc = host.spawn('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs tmpfs /run && exec rpcbind -f']);
   for (const child of [dns, rpc]) {
     child.stdout?.resume();
@@ -98,10 +99,7 @@ async function scanUdp(scanner: Netns, address: string, ports: readonly number[]
 
 describe('earshot scan -sU in namespaces', { skip: skipUnlessRoot }, () => {
   it('open, closed, silent, dropped and rejected ports, ICMP rate limit off and default; nmap agrees', async (t) => {
-    if (!(await hasCommand('dnsmasq')) || !(await hasCommand('rpcbind')) || !(await hasCommand('iptables'))) {
-      t.skip('needs dnsmasq, rpcbind and iptables');
-      return;
-    }
+    if (!meets(t, { commands: ['dnsmasq', 'rpcbind', 'iptables'] })) return;
     await withNetns('uscan', async (scanner) => {
       await withNetns('uhost', async (host) => {
         const link = await linkNamespaces(scanner, host);
@@ -118,10 +116,10 @@ describe('earshot scan -sU in namespaces', { skip: skipUnlessRoot }, () => {
           ['udp'],
         );
 
-        if (await hasCommand('nmap')) {
+        await subtestNeeding(t, 'nmap -sU agrees', { commands: ['nmap'] }, async () => {
           const nmap = await nmapUdpStates(scanner, ['-p', PORTS.join(','), link.bV4]);
-          assert.deepEqual(statesOf(fast.host, PORTS), nmap, 'nmap -sU agrees');
-        }
+          assert.deepEqual(statesOf(fast.host, PORTS), nmap);
+        });
 
         // The kernel default: one port-unreachable per second after a burst of a few. Pacing must
         // still get every closed port its answer.
@@ -138,10 +136,10 @@ describe('earshot scan -sU in namespaces', { skip: skipUnlessRoot }, () => {
           new Map(v6Ports.map((port) => [port, EXPECTED.get(port)!])),
           'IPv6, default rate limit',
         );
-        if (await hasCommand('nmap')) {
+        await subtestNeeding(t, 'nmap -6 -sU agrees', { commands: ['nmap'] }, async () => {
           const nmap = await nmapUdpStates(scanner, ['-6', '-p', v6Ports.join(','), link.bV6]);
-          assert.deepEqual(statesOf(v6.host, v6Ports), nmap, 'nmap -6 -sU agrees');
-        }
+          assert.deepEqual(statesOf(v6.host, v6Ports), nmap);
+        });
         t.diagnostic(`IPv6: ${v6.ms} ms`);
       });
     });
@@ -168,14 +166,14 @@ describe('earshot scan -sU in namespaces', { skip: skipUnlessRoot }, () => {
           { state: 'closed', count: 65532, reasons: { 'port-unreach': 65532 }, protocol: 'udp' },
         ]);
       }
-      if (await hasCommand('nmap')) {
+      await subtestNeeding(t, 'nmap -sU -p- agrees', { commands: ['nmap'] }, async () => {
         const nmap = await ns.exec('nmap', ['-n', '-sU', '-p-', '-oG', '-', '127.0.0.1'], {
           timeoutMs: 120_000,
         });
         assert.match(nmap.stdout, /53\/open\/udp/);
         assert.match(nmap.stdout, /40000\/open\/udp/);
         assert.match(nmap.stdout, /45000\/open\|filtered\/udp/);
-      } else t.diagnostic('nmap missing: oracle skipped');
+      });
       const both = await runEarshot(['scan', '-sT', '-sU', '--json', '-p', '22,53,45000', '127.0.0.1'], {
         netns: ns,
       });

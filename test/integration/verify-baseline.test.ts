@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { parseBaseline } from '../../src/reconcile/baseline.js';
-import { earshotBin } from '../helpers/cli.js';
+import { runEarshot } from '../helpers/cli.js';
 import { skipUnlessRoot, withNetns } from '../helpers/netns.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { findingsOf, verifyIn } from '../helpers/verify-run.js';
@@ -18,7 +18,7 @@ describe('earshot baseline save and verify --baseline', () => {
         await ns.listen(['tcp:0.0.0.0:2222']);
         const leaving = await ns.listen(['tcp:0.0.0.0:3333', 'udp:127.0.0.1:3333']);
         const file = `${temp.path}/baseline.yaml`;
-        const saved = await ns.exec(process.execPath, [earshotBin, 'baseline', 'save', file]);
+        const saved = await runEarshot(['baseline', 'save', file], { netns: ns });
         assert.equal(saved.code, 0, saved.stderr);
         assert.match(saved.stderr, /saved 3 approved listeners/);
         const baseline = parseBaseline(await readFile(file, 'utf8'), file);
@@ -27,7 +27,7 @@ describe('earshot baseline save and verify --baseline', () => {
           ['tcp/2222/0.0.0.0/root', 'tcp/3333/0.0.0.0/root', 'udp/3333/127.0.0.1/root'],
         );
         assert.ok(baseline.listeners.every((entry) => entry.exe === process.execPath));
-        const again = await ns.exec(process.execPath, [earshotBin, 'baseline', 'save', file]);
+        const again = await runEarshot(['baseline', 'save', file], { netns: ns });
         assert.equal(again.code, 64, 'an existing baseline is not overwritten without --force');
 
         const clean = await verifyIn(ns, ['-p', '2000-5000', '--baseline', file]);

@@ -3,23 +3,18 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { copyFile, readFile, realpath, unlink } from 'node:fs/promises';
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { earshotBin } from '../helpers/cli.js';
-import { hasCommand, skipUnlessRoot, waitForLine, withNetns } from '../helpers/netns.js';
+import { runEarshot, spawnEarshot } from '../helpers/cli.js';
+import { skipUnless } from '../helpers/needs.js';
+import { waitForLine, withNetns } from '../helpers/netns.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { findingsOf, rowFor, verifyIn, waitForTcpListener } from '../helpers/verify-run.js';
 import { linkNamespaces } from '../helpers/veth.js';
 
 const holder = fileURLToPath(new URL('../helpers/holder.py', import.meta.url));
 
-let skip: string | false = skipUnlessRoot;
-before(async () => {
-  if (skip) return;
-  for (const command of ['iptables', 'python3', 'setpriv', 'unshare', 'mount']) {
-    if (!(await hasCommand(command))) skip = `needs ${command} (bash scripts/install-deps.sh)`;
-  }
-});
+const skip = skipUnless({ root: true, commands: ['iptables', 'python3', 'setpriv', 'unshare', 'mount'] });
 
 describe('earshot verify: evidence that does not add up', () => {
   it('names the NAT target of a DNAT-forwarded port from conntrack, and does not cry rootkit', async (t) => {
@@ -174,7 +169,7 @@ describe('earshot verify: evidence that does not add up', () => {
   it('stops on Ctrl-C with what finished, marked incomplete, exit 130', async (t) => {
     if (skip) return t.skip(skip);
     await withNetns('verify-int', async (ns) => {
-      const child = ns.spawn(process.execPath, [earshotBin, 'verify', '--json']);
+      const child = spawnEarshot(['verify', '--json'], { netns: ns });
       let stdout = '';
       child.stdout?.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
@@ -202,7 +197,7 @@ describe('earshot verify: evidence that does not add up', () => {
         'version: 1\nlisteners:\n  - protocol: tcp\n    port: 22\n  - protocol: tcpp\n',
       );
       await withNetns('badbase', async (ns) => {
-        const result = await ns.exec(process.execPath, [earshotBin, 'verify', '--baseline', file]);
+        const result = await runEarshot(['verify', '--baseline', file], { netns: ns });
         assert.equal(result.code, 64);
         assert.match(result.stderr, /baseline\.yaml:5: field "protocol" must be tcp or udp/);
         assert.equal(result.stdout, '');

@@ -2,22 +2,20 @@
 // /etc/services does not name, sshd, and a forked server whose children share its socket. verify
 // must explain every port, name the RPC programs, list every PID, and exit 0.
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runEarshot } from '../helpers/cli.js';
-import { hasCommand, runOk, skipUnlessRoot, waitForLine, withNetns } from '../helpers/netns.js';
+import { skipUnless } from '../helpers/needs.js';
+import { runOk, waitForLine, withNetns } from '../helpers/netns.js';
 import { RPC_SCENE_COMMANDS, withRpcServices } from '../helpers/rpc-services.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { rowFor, verifyIn, waitForTcpListener } from '../helpers/verify-run.js';
 
 const holder = fileURLToPath(new URL('../helpers/holder.py', import.meta.url));
 
-let skip: string | false = skipUnlessRoot;
-before(async () => {
-  if (skip) return;
-  for (const command of [...RPC_SCENE_COMMANDS, 'sshd', 'ssh-keygen', 'python3', 'ss']) {
-    if (!(await hasCommand(command))) skip = `needs ${command} (bash scripts/install-deps.sh)`;
-  }
+const skip = skipUnless({
+  root: true,
+  commands: [...RPC_SCENE_COMMANDS, 'sshd', 'ssh-keygen', 'python3', 'ss'],
 });
 
 describe('earshot verify: the guide scene', () => {

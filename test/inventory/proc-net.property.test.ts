@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { decodeProcAddress, parseProcNet } from '../../src/inventory/proc-net.js';
+import { readFixture } from '../helpers/fixtures.js';
 
-const tcp = readFileSync(
-  fileURLToPath(new URL('../fixtures/proc/ypbind/net/tcp6', import.meta.url)),
-  'latin1',
-);
+const tcp = readFixture('proc/ypbind/net/tcp6', 'latin1');
 const [header, ...entries] = tcp.trimEnd().split('\n');
 
 // What the kernel prints for 16 address bytes: four 32-bit words, each %08X of a little-endian load.

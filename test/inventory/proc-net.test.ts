@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import {
   decodeProcAddress,
   formatIpv6,
@@ -9,10 +7,10 @@ import {
   parseProcNet,
 } from '../../src/inventory/proc-net.js';
 import type { Socket } from '../../src/model.js';
+import { readFixture } from '../helpers/fixtures.js';
 import { parseSs, socketKey } from '../helpers/ss.js';
 
-const fixtures = fileURLToPath(new URL('../fixtures/proc/', import.meta.url));
-const read = (path: string) => readFileSync(`${fixtures}${path}`, 'latin1');
+const read = (path: string) => readFixture(`proc/${path}`, 'latin1');
 
 function parseFixtureTables(): Socket[] {
   return PROC_NET_TABLES.flatMap(
@@ -137,13 +135,32 @@ describe('parseProcNet on bad input', () => {
     assert.ok(warnings.every((w) => w.source === 'malformed/net/tcp'));
   });
 
-  it('rejects an IPv4 address in a v6 table and never throws on junk', () => {
+  it('rejects an IPv4 address in a v6 table', () => {
     const v4line = read('ypbind/net/tcp').split('\n')[1]!;
     const result = parseProcNet(`${v4line}\n`, { protocol: 'tcp', family: 'ipv6' }, 'tcp6');
     assert.equal(result.sockets.length, 0);
     assert.equal(result.warnings[0]?.line, 1);
-    for (const junk of ['', '\n\n', '\u0000\u00ff\n', 'sl\n1: : : : : : : : : :\n', 'x'.repeat(10_000)]) {
-      assert.doesNotThrow(() => parseProcNet(junk, { protocol: 'udp', family: 'ipv4' }, 'udp'));
+    assert.match(result.warnings[0]?.message ?? '', /^malformed address for ipv6/);
+  });
+
+  it('turns junk into no socket and one warning per non-blank line, with its line number, bounded', () => {
+    const cases: [string, [number, RegExp][]][] = [
+      ['', []],
+      ['\n\n', []],
+      ['\u0000\u00ff\n', [[1, /^malformed line \(1 fields, expected at least 10\): \u0000\u00ff$/]]],
+      ['sl\n1: : : : : : : : : :\n', [[2, /^malformed address for ipv4: 1: : :/]]],
+      ['x'.repeat(10_000), [[1, /^truncated line \(no newline at the end\); malformed line \(1 fields/]]],
+    ];
+    for (const [junk, expected] of cases) {
+      const { sockets, warnings } = parseProcNet(junk, { protocol: 'udp', family: 'ipv4' }, 'udp');
+      assert.deepEqual(sockets, [], JSON.stringify(junk.slice(0, 20)));
+      assert.deepEqual(
+        warnings.map((warning) => warning.line),
+        expected.map(([line]) => line),
+      );
+      for (const [index, [, pattern]] of expected.entries()) assert.match(warnings[index]!.message, pattern);
+      for (const warning of warnings)
+        assert.ok(warning.message.length < 400, 'a warning quotes a bounded part');
     }
   });
 

@@ -4,11 +4,11 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { parseProcNet } from '../../src/inventory/proc-net.js';
 import { readTableText, readTcpListeningPrefix } from '../../src/inventory/proc-table-read.js';
+import { fixturePath } from '../helpers/fixtures.js';
 
-const fixtures = fileURLToPath(new URL('../fixtures/proc/', import.meta.url));
+const fixtures = fixturePath('proc/');
 const HEADER =
   '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
 const line = (sl: number, port: number, state: string, inode: number) =>

@@ -3,15 +3,15 @@ import { cpSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { isEarshotError } from '../../src/errors.js';
 import { parseCgroup } from '../../src/inventory/cgroup.js';
 import { parseStat } from '../../src/inventory/proc-owners.js';
 import { readSockets } from '../../src/inventory/read-sockets.js';
+import { fixturePath } from '../helpers/fixtures.js';
 import { earshotKeys, ssKeys } from '../helpers/ss.js';
 
 const isRoot = process.geteuid?.() === 0;
-const fixtures = fileURLToPath(new URL('../fixtures/proc/', import.meta.url));
+const fixtures = fixturePath('proc/');
 const procRoot = `${fixtures}ypbind`;
 const passwdPath = `${fixtures}passwd`;
 const DOCKER_ID = '4f2a9c3e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f';

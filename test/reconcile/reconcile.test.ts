@@ -17,6 +17,70 @@ const bindFree = (protocol: 'tcp' | 'udp', inUse: number[] = [], unknown: number
     unknown,
   }));
 
+describe('reconcile: RPC registrations that share a port number across families', () => {
+  // Seen with Debian's ypserv and ypbind: ypserv holds tcp 0.0.0.0:906, ypbind a v6-only tcp6 :::906,
+  // and rpcbind v4 lists each program with its own universal address.
+  const ypserv = owner(700, 'ypserv', '/usr/sbin/ypserv');
+  const ypbind = owner(701, 'ypbind', '/usr/sbin/ypbind');
+  const registration = (program: number, name: string, family: 'ipv4' | 'ipv6', uaddr: string | null) => ({
+    program,
+    version: 2,
+    protocol: 'tcp' as const,
+    port: 906,
+    address: uaddr,
+    name,
+    family,
+  });
+
+  it('gives each listener its own program, by its universal address', () => {
+    const result = reconcile(
+      input({
+        sockets: [listener('tcp', '0.0.0.0', 906, [ypserv]), listener('tcp', '::', 906, [ypbind])],
+        hosts: [host('127.0.0.1', [906]), host('::1', [906])],
+        rpc: [
+          registration(100004, 'ypserv', 'ipv4', '0.0.0.0.3.138'),
+          registration(100007, 'ypbind', 'ipv6', '::.3.138'),
+        ],
+      }),
+    );
+    const rowAt = (address: string) => result.ports.find((port) => port.address === address);
+    assert.deepEqual(
+      rowAt('0.0.0.0')?.rpc.map((r) => r.name),
+      ['ypserv'],
+    );
+    assert.deepEqual(
+      rowAt('::')?.rpc.map((r) => r.name),
+      ['ypbind'],
+    );
+    assert.match(rowAt('::')?.verdict.summary ?? '', /^ypbind \(RPC 100007 v2\), owned by ypbind\[701\]/);
+  });
+
+  it('takes a portmap v2 registration (no address) as IPv4, and one listener as the receiver of all', () => {
+    const shared = reconcile(
+      input({
+        sockets: [listener('tcp', '0.0.0.0', 906, [ypserv]), listener('tcp', '::', 906, [ypbind])],
+        hosts: [host('127.0.0.1', [906])],
+        rpc: [registration(100004, 'ypserv', 'ipv4', null)],
+      }),
+    );
+    assert.deepEqual(
+      shared.ports.map((port) => `${port.address} ${port.rpc.map((r) => r.name).join(',')}`).sort(),
+      ['0.0.0.0 ypserv', ':: '],
+    );
+    const alone = reconcile(
+      input({
+        sockets: [listener('tcp', '::', 906, [ypbind])],
+        hosts: [host('127.0.0.1', [906])],
+        rpc: [
+          registration(100007, 'ypbind', 'ipv4', null),
+          registration(100007, 'ypbind', 'ipv6', '::.3.138'),
+        ],
+      }),
+    );
+    assert.equal(alone.ports[0]?.rpc.length, 2, 'a dual-stack :: listener serves both');
+  });
+});
+
 describe('reconcile: the guide scene', () => {
   const result = reconcile(
     input({

@@ -1,14 +1,9 @@
-// Builders for reconcile inputs: plain data in the shapes the witnesses produce.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createServiceCatalog, parseEtcServices } from '../../src/catalog/services.js';
 import type { HostResult, Owner, PortResult, Socket } from '../../src/model.js';
 import type { ReconcileInput } from '../../src/reconcile/reconcile.js';
+import { readFixture } from '../helpers/fixtures.js';
 
-const servicesText = readFileSync(
-  fileURLToPath(new URL('../fixtures/catalog/services', import.meta.url)),
-  'utf8',
-);
+const servicesText = readFixture('catalog/services', 'utf8');
 
 /** A catalog from the fixture /etc/services with a couple of IANA names. */
 export const catalog = createServiceCatalog(parseEtcServices(servicesText), [

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderScanGrepable } from '../../src/report/grepable.js';
-import { hasCommand, skipUnlessRoot, withNetns } from '../helpers/netns.js';
+import { skipUnless } from '../helpers/needs.js';
+import { withNetns } from '../helpers/netns.js';
 import { downHost, openPort, scanReport, upHost } from '../helpers/scan-report.js';
-
-const haveNmap = await hasCommand('nmap');
 
 function hostLines(text: string): string[] {
   return text.split('\n').filter((line) => line.startsWith('Host: '));
@@ -12,7 +11,7 @@ function hostLines(text: string): string[] {
 
 describe('renderScanGrepable', () => {
   it('writes the same Host lines as nmap -oG for the same listeners', {
-    skip: skipUnlessRoot || (haveNmap ? false : 'nmap missing'),
+    skip: skipUnless({ root: true, commands: ['nmap'] }),
   }, async () => {
     await withNetns('grep', async (ns) => {
       await ns.listen(['tcp:127.0.0.1:22', 'tcp:127.0.0.1:80']);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
 import type { ScanReport } from '../../src/model.js';
@@ -9,7 +8,8 @@ import {
   renderScanXmlHeader,
   renderScanXmlHost,
 } from '../../src/report/nmap-xml.js';
-import { hasCommand, run } from '../helpers/netns.js';
+import { skipUnless } from '../helpers/needs.js';
+import { run } from '../helpers/netns.js';
 import { downHost, openPort, scanReport, upHost } from '../helpers/scan-report.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 
@@ -21,7 +21,6 @@ const XSL = '/usr/share/nmap/nmap.xsl';
 const HOSTILE = `a<b>&c"d'e\u0000\u0007\u001b[31m\u0085\u202eZ\ud800\r\n\tend`;
 
 let dir: TempDir;
-const haveXmllint = await hasCommand('xmllint');
 
 async function xmllint(name: string, xml: string, dtd = true) {
   const file = await dir.write(name, xml);
@@ -75,7 +74,7 @@ const cases: Record<string, ScanReport> = {
 };
 
 describe('renderScanXml against nmap.dtd (xmllint --dtdvalid)', {
-  skip: haveXmllint ? false : 'xmllint missing',
+  skip: skipUnless({ commands: ['xmllint'] }),
 }, () => {
   before(async () => {
     dir = await makeTempDir('nmap-xml');
@@ -184,11 +183,9 @@ describe('renderScanXml content', () => {
   });
 });
 
-const haveXsltproc = (await hasCommand('xsltproc')) && existsSync(XSL);
-
 describe('nmap.xsl renders earshot XML (xsltproc)', () => {
   it('shows the open ports and host names in the HTML', {
-    skip: haveXsltproc ? false : 'xsltproc or nmap.xsl missing',
+    skip: skipUnless({ commands: ['xsltproc'], files: [XSL] }),
   }, async () => {
     const tmp = await makeTempDir('xsl');
     try {

@@ -8,11 +8,10 @@ import { loadScanReportValidator } from '../../src/compare/report-schema.js';
 import type { ScanReport } from '../../src/model.js';
 import { renderScanGrepable } from '../../src/report/grepable.js';
 import { renderScanXml } from '../../src/report/nmap-xml.js';
-import { earshotBin, runEarshot } from '../helpers/cli.js';
-import { hasCommand, run, skipUnlessRoot, withNetns } from '../helpers/netns.js';
+import { runEarshot, spawnEarshot } from '../helpers/cli.js';
+import { skipUnless } from '../helpers/needs.js';
+import { run, withNetns } from '../helpers/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
-
-const haveTools = (await hasCommand('nmap')) && (await hasCommand('ndiff')) && (await hasCommand('xmllint'));
 
 let dir: TempDir;
 
@@ -38,7 +37,7 @@ function grepablePortStates(text: string): string | undefined {
 }
 
 describe('reports of a real earshot scan', {
-  skip: skipUnlessRoot || (haveTools ? false : 'nmap, ndiff or xmllint missing'),
+  skip: skipUnless({ root: true, commands: ['nmap', 'ndiff', 'xmllint'] }),
 }, () => {
   before(async () => {
     dir = await makeTempDir('real-scan');
@@ -130,19 +129,10 @@ describe('reports of a real earshot scan', {
     await withNetns('oxint', async (ns) => {
       await ns.listen(['tcp:127.0.0.1:22']);
       const file = `${dir.path}/interrupted.xml`;
-      const child = ns.spawn(process.execPath, [
-        earshotBin,
-        'scan',
-        '-q',
-        '--max-rate',
-        '50',
-        '-p',
-        '1-5000',
-        '-oX',
-        file,
-        '127.0.0.2',
-        '127.0.0.1',
-      ]);
+      const child = spawnEarshot(
+        ['scan', '-q', '--max-rate', '50', '-p', '1-5000', '-oX', file, '127.0.0.2', '127.0.0.1'],
+        { netns: ns },
+      );
       // The header is written once the scan has its SIGINT handler: interrupt only after that.
       for (let attempt = 0; attempt < 200; attempt++) {
         const started = await readFile(file, 'utf8').catch(() => '');

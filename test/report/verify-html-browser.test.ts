@@ -6,12 +6,12 @@ import { stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { renderVerifyHtml } from '../../src/report/verify-html.js';
-import { hasCommand } from '../helpers/netns.js';
+import { skipUnless } from '../helpers/needs.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import { guideVerifyReport, HOSTILE_NAME } from '../helpers/verify-report.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const skip = (await hasCommand(CHROMIUM)) ? false : 'needs Debian chromium (bash scripts/install-deps.sh)';
+const skip = skipUnless({ files: [CHROMIUM] });
 
 describe('verify HTML in headless Chromium', { skip }, () => {
   let dir: TempDir;

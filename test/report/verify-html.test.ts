@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { renderVerifyHtml } from '../../src/report/verify-html.js';
-import { hasCommand, run } from '../helpers/netns.js';
+import { skipUnless } from '../helpers/needs.js';
+import { run } from '../helpers/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import { guideVerifyReport } from '../helpers/verify-report.js';
 
 let dir: TempDir;
-const haveXmllint = await hasCommand('xmllint');
 
 describe('renderVerifyHtml', () => {
   before(async () => {
@@ -18,7 +18,7 @@ describe('renderVerifyHtml', () => {
   const html = renderVerifyHtml(report);
 
   it('parses as HTML without errors (xmllint --html)', {
-    skip: haveXmllint ? false : 'xmllint missing',
+    skip: skipUnless({ commands: ['xmllint'] }),
   }, async () => {
     const file = await dir.write('verify.html', html);
     const result = await run('xmllint', ['--html', '--noout', file]);

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { overallLevel } from '../../src/reconcile/findings.js';
 import { renderVerifyText } from '../../src/report/verify-text.js';
 import { guideVerifyReport } from '../helpers/verify-report.js';
 
 describe('renderVerifyText', () => {
   const report = guideVerifyReport();
-  const text = renderVerifyText(report, { colors: false });
+  const text = renderVerifyText(report, { colors: false, verdict: overallLevel(report) });
 
   it('shows every port with its owner group, then the findings, most severe first', () => {
     assert.match(text, /^PORT\s+ADDRESS\s+NETWORK\s+SERVICE\s+OWNERS\s+USER\s+VERDICT\s+WHY$/m);
@@ -28,6 +29,9 @@ describe('renderVerifyText', () => {
   it('counts the ports judged, in the singular for one', () => {
     assert.match(text, new RegExp(`— ${report.ports.length} ports judged in 5\\.50 s\\n$`));
     const one = { ...report, ports: report.ports.slice(0, 1) };
-    assert.match(renderVerifyText(one, { colors: false }), /— 1 port judged in 5\.50 s\n$/);
+    assert.match(
+      renderVerifyText(one, { colors: false, verdict: overallLevel(one) }),
+      /— 1 port judged in 5\.50 s\n$/,
+    );
   });
 });

@@ -4,13 +4,12 @@ import { diffReports } from '../../src/compare/diff.js';
 import { parseReport } from '../../src/compare/read-report.js';
 import { renderDiffText } from '../../src/report/diff-text.js';
 import { renderVerifyXml } from '../../src/report/verify-xml.js';
-import { hasCommand, run } from '../helpers/netns.js';
+import { skipUnless } from '../helpers/needs.js';
+import { run } from '../helpers/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import { guideVerifyReport } from '../helpers/verify-report.js';
 
 let dir: TempDir;
-const haveTools = (await hasCommand('xmllint')) && (await hasCommand('ndiff'));
-const haveXsltproc = await hasCommand('xsltproc');
 
 describe('renderVerifyXml', () => {
   before(async () => {
@@ -42,7 +41,7 @@ describe('renderVerifyXml', () => {
   });
 
   it('validates against nmap.dtd, and ndiff reads it and sees a verdict change (--xml)', {
-    skip: haveTools ? false : 'xmllint or ndiff missing',
+    skip: skipUnless({ commands: ['xmllint', 'ndiff'] }),
   }, async () => {
     const a = await dir.write('verify-a.xml', renderVerifyXml(report));
     const valid = await run('xmllint', ['--noout', '--dtdvalid', '/usr/share/nmap/nmap.dtd', a]);
@@ -96,7 +95,7 @@ describe('renderVerifyXml', () => {
   });
 
   it('nmap.xsl shows verdicts and findings, with a hostile name as text', {
-    skip: haveXsltproc ? false : 'xsltproc missing',
+    skip: skipUnless({ commands: ['xsltproc'] }),
   }, async () => {
     const file = await dir.write('verify-xsl.xml', renderVerifyXml(report));
     const result = await run('xsltproc', ['/usr/share/nmap/nmap.xsl', file]);

@@ -7,20 +7,19 @@ import { isEarshotError } from '../../errors.js';
 import { renderDiffText } from '../../report/diff-text.js';
 import { stringifySafeJson } from '../../report/safe-json.js';
 import { escapeForTerminal } from '../../report/terminal-escape.js';
-
-/** diff's statuses, ndiff's: scripts written for ndiff keep working. */
-const DiffExit = { same: 0, changed: 1, error: 2 } as const;
+import { ExitCode } from '../exit-codes.js';
 
 async function runDiff(oldFile: string, newFile: string, options: { json?: boolean }): Promise<void> {
   try {
     const [before, after] = await Promise.all([readReport(oldFile), readReport(newFile)]);
     const diff = diffReports(before, after);
     process.stdout.write(options.json ? `${stringifySafeJson(diff)}\n` : renderDiffText(diff));
-    process.exitCode = diff.changeCount > 0 ? DiffExit.changed : DiffExit.same;
+    // ndiff's statuses, so that scripts written for ndiff keep working.
+    process.exitCode = diff.changeCount > 0 ? ExitCode.changed : ExitCode.ok;
   } catch (error) {
     if (!isEarshotError(error)) throw error;
     process.stderr.write(`earshot: ${escapeForTerminal(error.message)}\n`);
-    process.exitCode = DiffExit.error;
+    process.exitCode = ExitCode.unreadable;
   }
 }
 

@@ -1,11 +1,12 @@
 // `earshot local`: the kernel's socket table read from /proc, with every process holding each socket.
 import { Command, Option } from 'commander';
-import { EarshotError } from '../../errors.js';
 import type { SocketFilter } from '../../inventory/filter.js';
 import { local } from '../../inventory/local.js';
 import type { AddressFamily, Protocol } from '../../model.js';
 import { renderLocalText } from '../../report/local-text.js';
+import { stringifySafeJson } from '../../report/safe-json.js';
 import { escapeForTerminal } from '../../report/terminal-escape.js';
+import { parseInteger, parsePortList } from '../option-parsers.js';
 
 interface LocalOptions {
   all?: boolean;
@@ -24,36 +25,11 @@ interface LocalOptions {
 
 const MAX_WARNINGS_SHOWN = 20;
 
-/** Parses `22`, `22,80-90` into a set of ports. */
-function parsePortList(spec: string): Set<number> {
-  const ports = new Set<number>();
-  for (const part of spec.split(',')) {
-    const match = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(part.trim());
-    const start = Number(match?.[1]);
-    const end = match?.[2] === undefined ? start : Number(match[2]);
-    if (!match || end > 65535 || start > end) {
-      throw new EarshotError(
-        'ERR_PORT_SPEC',
-        `Invalid --port "${spec}": write ports 0-65535 as a comma list with ranges, e.g. "22,80-90".`,
-      );
-    }
-    for (let port = start; port <= end; port++) ports.add(port);
-  }
-  return ports;
-}
-
 function buildFilter(options: LocalOptions): SocketFilter {
   const filter: SocketFilter = {};
-  if (options.port !== undefined) filter.ports = parsePortList(options.port);
-  if (options.pid !== undefined) {
-    if (!/^\d+$/.test(options.pid) || Number(options.pid) < 1) {
-      throw new EarshotError(
-        'ERR_OPTION',
-        `Invalid --pid "${options.pid}": give a process id, e.g. --pid 653.`,
-      );
-    }
-    filter.pid = Number(options.pid);
-  }
+  if (options.port !== undefined) filter.ports = new Set(parsePortList(options.port, { allowZero: true }));
+  // PID_MAX_LIMIT (proc(5), /proc/sys/kernel/pid_max): no process id is larger.
+  if (options.pid !== undefined) filter.pid = parseInteger(options.pid, '--pid', 1, 4_194_304);
   if (options.user !== undefined) filter.user = options.user;
   return filter;
 }
@@ -75,7 +51,7 @@ async function runLocal(options: LocalOptions): Promise<void> {
     ...(options.passwdFile ? { passwdPath: options.passwdFile } : {}),
   });
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`${stringifySafeJson(report)}\n`);
     return;
   }
   for (const warning of report.warnings.slice(0, MAX_WARNINGS_SHOWN)) {
@@ -101,7 +77,7 @@ export function localCommand(): Command {
     .option('-u, --udp', 'UDP sockets only')
     .option('-4, --ipv4', 'IPv4 sockets only')
     .option('-6, --ipv6', 'IPv6 sockets only (v4-mapped peers included)')
-    .option('--port <ports>', 'only these local ports: "22", "22,80-90"')
+    .option('--port <ports>', 'only these local ports, in -p syntax: "22", "22,80-90", "0"')
     .option('--pid <pid>', 'only sockets this process holds')
     .option('--user <user>', 'only sockets of this user (name or uid): the socket or any owner')
     .option('--json', 'print JSON: { tool, version, kind, sockets[], warnings[], complete }')

@@ -2,10 +2,14 @@
 // asked with rpcbind v4/v3 (IPv6 registrations included) or, for old servers, portmap v2.
 import { Command } from 'commander';
 import { loadRpcProgramCatalog } from '../../catalog/rpc-programs.js';
-import { EarshotError, isEarshotError } from '../../errors.js';
+import { isEarshotError } from '../../errors.js';
 import type { RpcRegistration } from '../../model.js';
+import { stringifySafeJson } from '../../report/safe-json.js';
 import { escapeForTerminal } from '../../report/terminal-escape.js';
-import { dumpPortmapper, type PortmapperVersion } from '../../scan/rpc/portmapper.js';
+import { dumpPortmapper, type PortmapperDump, type PortmapperVersion } from '../../scan/rpc/portmapper.js';
+import { ExitCode } from '../exit-codes.js';
+import { watchInterrupt } from '../interrupt.js';
+import { parseInteger } from '../option-parsers.js';
 
 interface RpcinfoOptions {
   port: string;
@@ -13,17 +17,6 @@ interface RpcinfoOptions {
   rpcVersion?: string;
   rpcFile?: string;
   json?: boolean;
-}
-
-function parseInteger(value: string, option: string, min: number, max: number): number {
-  const number = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(number >= min && number <= max)) {
-    throw new EarshotError(
-      'ERR_OPTION',
-      `Invalid ${option} "${value}": write a whole number from ${min} to ${max}.`,
-    );
-  }
-  return number;
 }
 
 // The layout of `rpcinfo -p` (rpcinfo.c): program %10, vers %5, proto %6, port %7, then the name.
@@ -41,11 +34,10 @@ async function runRpcinfo(host: string, options: RpcinfoOptions): Promise<void> 
     ? [parseInteger(options.rpcVersion, '--rpc-version', 2, 4) as PortmapperVersion]
     : undefined;
   const rpcPrograms = await loadRpcProgramCatalog(options.rpcFile ? { rpcPath: options.rpcFile } : {});
-  const interrupt = new AbortController();
-  const onSigint = () => interrupt.abort(new EarshotError('ERR_RPC', 'interrupted'));
-  process.once('SIGINT', onSigint);
+  const interrupt = watchInterrupt();
+  let dump: PortmapperDump;
   try {
-    const dump = await dumpPortmapper({
+    dump = await dumpPortmapper({
       address,
       port,
       timeoutMs,
@@ -53,22 +45,24 @@ async function runRpcinfo(host: string, options: RpcinfoOptions): Promise<void> 
       rpcPrograms,
       signal: interrupt.signal,
     });
-    if (options.json) {
-      process.stdout.write(
-        `${JSON.stringify({ host: address, port, rpcbindVersion: dump.version, registrations: dump.registrations }, null, 2)}\n`,
-      );
-      return;
-    }
-    const rows = ['   program vers proto   port  service', ...dump.registrations.map(formatRow)];
-    process.stdout.write(`${rows.join('\n')}\n`);
   } catch (error) {
     // Like rpcinfo: a portmapper that cannot be reached is status 1, not an internal error.
     if (!isEarshotError(error, 'ERR_RPC')) throw error;
-    process.stderr.write(`earshot: ${error.message}\n`);
-    process.exitCode = interrupt.signal.aborted ? 130 : 1;
+    process.stderr.write(`earshot: ${escapeForTerminal(error.message)}\n`);
+    process.exitCode = ExitCode.notFound;
+    return;
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.dispose();
   }
+  if (options.json) {
+    const registrations = dump.registrations;
+    process.stdout.write(
+      `${stringifySafeJson({ host: address, port, rpcbindVersion: dump.version, registrations })}\n`,
+    );
+    return;
+  }
+  const rows = ['   program vers proto   port  service', ...dump.registrations.map(formatRow)];
+  process.stdout.write(`${rows.join('\n')}\n`);
 }
 
 /** Builds the `rpcinfo` command. */

@@ -2,6 +2,7 @@
 import { EarshotError } from '../../errors.js';
 import { parseDurationMs, type TimingOptions, type TimingPreset } from '../../scan/engine/timing.js';
 import type { ServiceDetectOptions } from '../../scan/service/service-detect.js';
+import { parseInteger } from '../option-parsers.js';
 import type { OutputFileOptions } from '../output-files.js';
 
 /** The scan command's options as commander hands them over. */
@@ -30,22 +31,11 @@ export interface ScanCliOptions extends OutputFileOptions {
   versionTimeout?: string;
 }
 
-/** A whole-number option within bounds, or a usage error naming it. */
-export const integer = (text: string, name: string, min: number, max: number): number => {
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || value < min || value > max) {
-    throw new EarshotError(
-      'ERR_OPTION',
-      `Invalid ${name} "${text}": give a whole number from ${min} to ${max}.`,
-    );
-  }
-  return value;
-};
-
 /** Timing overrides from -T, --max-rate, --max-retries and --host-timeout, checked. */
 export function timingFrom(options: ScanCliOptions): Partial<TimingOptions> & { preset?: TimingPreset } {
   const timing: Partial<TimingOptions> & { preset?: TimingPreset } = {};
-  if (options.T !== undefined) timing.preset = integer(options.T, '-T timing template', 0, 5) as TimingPreset;
+  if (options.T !== undefined)
+    timing.preset = parseInteger(options.T, '-T timing template', 0, 5) as TimingPreset;
   if (options.maxRate !== undefined) {
     const rate = Number(options.maxRate);
     if (!(rate > 0) || !Number.isFinite(rate)) {
@@ -57,7 +47,7 @@ export function timingFrom(options: ScanCliOptions): Partial<TimingOptions> & { 
     timing.maxRate = rate;
   }
   if (options.maxRetries !== undefined)
-    timing.maxRetries = integer(options.maxRetries, '--max-retries', 0, 50);
+    timing.maxRetries = parseInteger(options.maxRetries, '--max-retries', 0, 50);
   if (options.hostTimeout !== undefined)
     timing.hostTimeoutMs = parseDurationMs(options.hostTimeout, '--host-timeout');
   return timing;
@@ -68,7 +58,7 @@ export function serviceDetectFrom(options: ScanCliOptions): ServiceDetectOptions
   if (!options.sV) return undefined;
   const detect: ServiceDetectOptions = {};
   if (options.versionIntensity !== undefined)
-    detect.intensity = integer(options.versionIntensity, '--version-intensity', 0, 9);
+    detect.intensity = parseInteger(options.versionIntensity, '--version-intensity', 0, 9);
   if (options.versionTimeout !== undefined)
     detect.portTimeoutMs = parseDurationMs(options.versionTimeout, '--version-timeout');
   return detect;

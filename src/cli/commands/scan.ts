@@ -7,16 +7,18 @@ import { scan } from '../../scan/scan.js';
 import { parsePortSpec } from '../../scan/targets/ports.js';
 import { ExitCode } from '../exit-codes.js';
 import { watchInterrupt } from '../interrupt.js';
+import { parseInteger } from '../option-parsers.js';
 import { addOutputFileOptions, resolveOutputFiles } from '../output-files.js';
 import { createProgressLine } from '../progress.js';
-import { integer, type ScanCliOptions, serviceDetectFrom, timingFrom } from './scan-options.js';
+import { type ScanCliOptions, serviceDetectFrom, timingFrom } from './scan-options.js';
 import { openScanOutput } from './scan-output.js';
 
 async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<void> {
   // Every option, and -oN/-oX/-oG/-oJ/-oA, is checked before any packet is sent.
   const files = resolveOutputFiles(options);
   const serviceDetection = serviceDetectFrom(options);
-  const threads = options.threads === undefined ? undefined : integer(options.threads, '--threads', 1, 64);
+  const threads =
+    options.threads === undefined ? undefined : parseInteger(options.threads, '--threads', 1, 64);
   if (options.sS && options.sT) {
     throw new EarshotError('ERR_OPTION', 'Choose one TCP scan: -sS (raw SYN) or -sT (connect), not both.');
   }
@@ -108,7 +110,7 @@ export function scanCommand(): Command {
     .option('--version-intensity <0-9>', 'with -sV: 0-1 only the probes for the port number, 7 (default) all')
     .option('--version-timeout <duration>', 'with -sV: give up on one port after DURATION (default 10s)')
     .option('--reason', 'show why each port got its state (syn-ack, conn-refused, no-response, ...)')
-    .option('--json', 'print one JSON document instead of text (README: "earshot scan --json")')
+    .option('--json', 'print one JSON document instead of text (docs/json.md)')
     .option('--all-ports', 'list every port, none folded into "Not shown"')
     .option('-o, --output <file>', 'also write the report (text, or JSON with --json) to FILE')
     .option('-q, --quiet', 'no progress line on stderr')

@@ -1,9 +1,11 @@
 // `earshot services`: look a port or a name up in /etc/services and IANA's registry, both ways.
 import { Command } from 'commander';
 import { loadServiceCatalog, type ServiceEntry } from '../../catalog/services.js';
-import { EarshotError } from '../../errors.js';
 import type { Protocol } from '../../model.js';
+import { stringifySafeJson } from '../../report/safe-json.js';
 import { escapeForTerminal } from '../../report/terminal-escape.js';
+import { ExitCode } from '../exit-codes.js';
+import { parseInteger } from '../option-parsers.js';
 
 function formatEntry(entry: ServiceEntry): string {
   const aliases = entry.aliases.length > 0 ? ` (${entry.aliases.join(', ')})` : '';
@@ -25,10 +27,7 @@ async function runServices(
   for (const query of queries) {
     let entries: ServiceEntry[];
     if (/^\d+$/.test(query)) {
-      const port = Number(query);
-      if (port > 65535) {
-        throw new EarshotError('ERR_PORT_SPEC', `Invalid port "${query}": ports run from 0 to 65535.`);
-      }
+      const port = parseInteger(query, 'port', 0, 65535);
       entries = (['tcp', 'udp'] as Protocol[])
         .map((protocol) => catalog.lookupPort(protocol, port))
         .filter((entry): entry is ServiceEntry => entry !== null);
@@ -38,7 +37,7 @@ async function runServices(
     results.push({ query, entries });
   }
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ results }, null, 2)}\n`);
+    process.stdout.write(`${stringifySafeJson({ results })}\n`);
   } else {
     for (const { query, entries } of results) {
       if (entries.length === 0) {
@@ -49,7 +48,7 @@ async function runServices(
     }
   }
   // Like grep: status 1 when any query found nothing, so scripts can test it.
-  if (results.some((result) => result.entries.length === 0)) process.exitCode = 1;
+  if (results.some((result) => result.entries.length === 0)) process.exitCode = ExitCode.notFound;
 }
 
 /** Builds the `services` command. */

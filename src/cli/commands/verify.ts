@@ -1,16 +1,18 @@
 // `earshot verify`: the guide's whole investigation in one command, with a verdict for every port.
 import { Command } from 'commander';
 import type { VerifyReport } from '../../model.js';
+import { overallLevel } from '../../reconcile/findings.js';
 import { renderVerifyGrepable } from '../../report/grepable.js';
 import { stringifySafeJson } from '../../report/safe-json.js';
 import { renderVerifyHtml } from '../../report/verify-html.js';
-import { overallLevel, renderVerifyText } from '../../report/verify-text.js';
+import { renderVerifyText } from '../../report/verify-text.js';
 import { renderVerifyXml } from '../../report/verify-xml.js';
-import { parsePortSpec } from '../../scan/targets/ports.js';
 import { readBaseline } from '../../verify/baseline-file.js';
 import { verify } from '../../verify/verify.js';
 import { ExitCode } from '../exit-codes.js';
+import { saveVerifyReport } from '../history-store.js';
 import { watchInterrupt } from '../interrupt.js';
+import { parsePortList } from '../option-parsers.js';
 import {
   addOutputFileOptions,
   type OutputFileOptions,
@@ -32,6 +34,8 @@ interface VerifyOptions extends OutputFileOptions {
   json?: boolean;
   output?: string;
   color?: boolean;
+  save?: boolean;
+  db?: string;
 }
 
 /** Exit status for cron and CI: 2 for anything critical, 1 for warnings, else 0. */
@@ -44,7 +48,7 @@ export function verifyExitCode(report: Pick<VerifyReport, 'summary'>): number {
 
 async function runVerify(targetArgs: string[], options: VerifyOptions): Promise<void> {
   const files = resolveOutputFiles(options);
-  const ports = parsePortSpec(options.ports);
+  const ports = parsePortList(options.ports);
   const baseline = options.baseline ? await readBaseline(options.baseline) : null;
   const interrupt = watchInterrupt();
   let report: VerifyReport;
@@ -53,7 +57,7 @@ async function runVerify(targetArgs: string[], options: VerifyOptions): Promise<
       targets: targetArgs,
       interfaces: options.interfaces ?? false,
       ports,
-      udpPorts: options.udp ? (options.udpPorts ? parsePortSpec(options.udpPorts) : ports) : null,
+      udpPorts: options.udp ? (options.udpPorts ? parsePortList(options.udpPorts) : ports) : null,
       detection: !options.version ? 'none' : options.versionAll ? 'all' : 'unexplained',
       baseline,
       bindWitness: options.bind,
@@ -64,14 +68,16 @@ async function runVerify(targetArgs: string[], options: VerifyOptions): Promise<
   } finally {
     interrupt.dispose();
   }
+  const verdict = overallLevel(report);
   const useColor = options.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR;
   const json = () => `${stringifySafeJson(report)}\n`;
   const toStdout = Object.values(files).includes('-') || options.html === '-';
-  if (!toStdout) process.stdout.write(options.json ? json() : renderVerifyText(report, { colors: useColor }));
+  if (!toStdout)
+    process.stdout.write(options.json ? json() : renderVerifyText(report, { colors: useColor, verdict }));
   await writeOutputFiles(
     files,
     {
-      normal: () => renderVerifyText(report, { colors: false }),
+      normal: () => renderVerifyText(report, { colors: false, verdict }),
       xml: () => renderVerifyXml(report),
       grepable: () => renderVerifyGrepable(report),
       json,
@@ -83,6 +89,7 @@ async function runVerify(targetArgs: string[], options: VerifyOptions): Promise<
       process.stdout.write(text),
     );
   }
+  if (options.save) saveVerifyReport(report, options.db);
   process.exitCode = report.stats.interrupted ? ExitCode.interrupted : verifyExitCode(report);
 }
 
@@ -105,6 +112,8 @@ export function verifyCommand(): Command {
     .option('--json', 'print the report as JSON')
     .option('--html <file>', 'also write the report as one self-contained HTML page ("-" for stdout)')
     .option('--no-color', 'never use colours (also: NO_COLOR in the environment)')
+    .option('--save', 'record the report and its findings in the history store (earshot history)')
+    .option('--db <path>', 'the history store for --save (default as earshot watch)')
     .addHelpText(
       'after',
       `
@@ -117,7 +126,7 @@ service catalog (/etc/services, then IANA) and, with --baseline, the approved li
 
 Findings (severity): hidden-listener, hidden-bound-port, not-in-baseline (critical);
 suspicious-owner, unregistered-reserved-port, missing-from-baseline (warning); forwarded-port,
-unknown-service, owner-unknown (notice); local-only (info). See the README for each.
+unknown-service, owner-unknown (notice); local-only (info). docs/verify.md explains each.
 
 Exit status: 0 nothing above notice, 1 a warning, 2 a critical finding, 64 usage error,
 130 interrupted. Run as root to see every owner; without root the report says what it could not see.

@@ -18,7 +18,7 @@ export interface EngineHost {
   shared?: { cursor: Int32Array; outcomes: Uint8Array };
 }
 
-// ICMPv6 errors reach connect() ~1 s late on veth (NETNS-NOTES).
+// ICMPv6 errors reach connect() ~1 s late on veth (docs/netns.md, "Connect scans").
 const IPV6_ICMP_WAIT_MS = 1500;
 const CLAIM_BLOCK = 256;
 
@@ -52,7 +52,7 @@ export class HostState {
     this.outcomes = host.shared?.outcomes ?? new Uint8Array(host.ports.length);
     this.tries = new Uint8Array(host.ports.length);
     this.exhausted = host.ports.length === 0;
-    // ICMPv6 errors reach connect() only with the retransmitted SYN, ~1 s late (NETNS-NOTES): a
+    // ICMPv6 errors reach connect() only with the retransmitted SYN, ~1 s late (docs/netns.md): a
     // shorter timeout would call a REJECT "filtered, no-response". Loopback answers at once.
     this.lastTryFloorMs = host.family === 'ipv6' && host.address !== '::1' ? IPV6_ICMP_WAIT_MS : 0;
     this.rtt = new RttEstimator(timing);

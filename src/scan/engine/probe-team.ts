@@ -180,8 +180,21 @@ export class ProbeTeam {
     };
     thread.listeners = {
       message: (message) => this.#onMessage(thread, message),
-      error: lost,
-      exit: () => lost(new EarshotError('ERR_RESOURCE', 'A scan worker thread exited early.')),
+      error: (error) =>
+        lost(
+          new EarshotError(
+            'ERR_RESOURCE',
+            `A scan worker thread failed (${error instanceof Error ? error.message : String(error)}) before it finished its share of the probes: rerun with fewer --threads, or --threads 1.`,
+            { cause: error },
+          ),
+        ),
+      exit: () =>
+        lost(
+          new EarshotError(
+            'ERR_RESOURCE',
+            'A scan worker thread exited before it finished its share of the probes: rerun with fewer --threads, or --threads 1.',
+          ),
+        ),
     };
     entry.worker.on('message', thread.listeners.message);
     entry.worker.on('error', thread.listeners.error);

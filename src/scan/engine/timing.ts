@@ -141,7 +141,7 @@ export class RttEstimator {
   readonly #timing: Readonly<TimingOptions>;
   readonly #floorMs: number;
 
-  /** `floorMs` raises the lower bound (IPv6 needs ~1.5 s to see ICMPv6 errors, see NETNS-NOTES). */
+  /** `floorMs` raises the lower bound (IPv6 needs ~1.5 s to see ICMPv6 errors, see docs/netns.md). */
   constructor(timing: Readonly<TimingOptions>, floorMs = 0) {
     this.#timing = timing;
     this.#floorMs = floorMs;

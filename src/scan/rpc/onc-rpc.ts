@@ -1,9 +1,11 @@
-// ONC RPC version 2 (RFC 5531) over TCP: encode a call with AUTH_NONE, frame it with record
-// marking, read exactly one reply record back under a size cap and a deadline, and decode the reply
-// header. Hand-written and bounded: a peer that is not an RPC server gets an EarshotError('ERR_RPC').
+// ONC RPC version 2 (RFC 5531), the one client every RPC user in earshot shares (the portmapper
+// dump, the -sV probe, the UDP scan's payloads): encode a call with AUTH_NONE, frame it with record
+// marking over TCP, read exactly one reply record back under a size cap and a deadline, and decode
+// the reply header. Hand-written and bounded: a peer that is not an RPC server gets an
+// EarshotError('ERR_RPC'), or null from the `try` forms that never throw.
 import { randomInt } from 'node:crypto';
 import { connect } from 'node:net';
-import { EarshotError, errnoCode } from '../../errors.js';
+import { EarshotError, errnoCode, isEarshotError } from '../../errors.js';
 import { XdrReader, XdrWriter } from './xdr.js';
 
 /** One RPC call: which procedure of which program version, and its XDR-encoded arguments. */
@@ -60,6 +62,15 @@ export function frameRecord(message: Buffer): Buffer {
   const mark = Buffer.alloc(4);
   mark.writeUInt32BE((LAST_FRAGMENT | message.length) >>> 0);
   return Buffer.concat([mark, message]);
+}
+
+/** Encodes a call as one record, ready for a TCP stream (UDP sends `encodeCall` bare). */
+export const encodeCallRecord = (call: RpcCall): Buffer => frameRecord(encodeCall(call));
+
+/** The first whole record at the start of a TCP reply, or null while its last fragment is missing. */
+export function firstRecord(bytes: Buffer): Buffer | null {
+  // No cap here: the caller already bounds how many bytes it reads.
+  return new RecordReader(Number.MAX_SAFE_INTEGER).push(bytes);
 }
 
 /** Collects record-marked fragments from a byte stream until one record is complete. */
@@ -141,6 +152,16 @@ export function decodeReply(message: Buffer, xid: number): RpcReply {
   }
 }
 
+/** `decodeReply` for bytes that may not be RPC at all: null instead of an error. */
+export function tryDecodeReply(message: Buffer, xid: number): RpcReply | null {
+  try {
+    return decodeReply(message, xid);
+  } catch (error) {
+    if (isEarshotError(error, 'ERR_RPC')) return null;
+    throw error;
+  }
+}
+
 /** Where to send one call over TCP, and its bounds. */
 export interface TcpCallOptions {
   host: string;
@@ -161,7 +182,7 @@ export async function callOverTcp(call: RpcCall, options: TcpCallOptions): Promi
       const records = new RecordReader(options.maxReplyBytes);
       onAbort = () => reject(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
-      socket.once('connect', () => socket.write(frameRecord(encodeCall(call))));
+      socket.once('connect', () => socket.write(encodeCallRecord(call)));
       socket.on('data', (chunk: Buffer) => {
         try {
           const record = records.push(chunk);

@@ -1,9 +1,7 @@
 // One port's detection: TLS first where expected, a banner wait, then the request probes in the
 // port's order, inside the port's budget; a reply that shows TLS sends the probing into the tunnel.
 import type { TLSSocket } from 'node:tls';
-import type { RpcProgramCatalog } from '../../catalog/rpc-programs.js';
-import type { TlsInfo } from '../../model.js';
-import type { PortMapping } from '../rpc/portmapper-dump.js';
+import type { RpcRegistration, TlsInfo } from '../../model.js';
 import {
   type Connector,
   exchange,
@@ -28,8 +26,8 @@ export interface PortDetectorLimits {
   servername?: string | undefined;
 }
 
-/** The host's portmapper mappings and program names, fetched once per host when an RPC port needs them. */
-export type RpcLookup = () => Promise<{ mappings: PortMapping[]; catalog: RpcProgramCatalog | null }>;
+/** The host's portmapper registrations, named, fetched once per host when an RPC port needs them. */
+export type RpcLookup = () => Promise<RpcRegistration[]>;
 
 /** What one port turned out to be, with the TLS handshake when it was inside TLS. */
 export interface PortFinding {
@@ -174,8 +172,8 @@ export class PortDetector {
 
   /** An RPC server other than the portmapper: the portmapper says which program holds this port. */
   private async nameRpcProgram(finding: PortFinding): Promise<PortFinding> {
-    const { mappings, catalog } = await this.rpcLookup();
-    const here = mappings.filter((m) => m.protocol === 'tcp' && m.port === this.context.port);
+    const registrations = await this.rpcLookup();
+    const here = registrations.filter((m) => m.protocol === 'tcp' && m.port === this.context.port);
     if (here.length === 0) return finding;
     const program = here[0]!.program;
     // A reduce, not Math.min(...versions): a peer decides how many mappings come back.
@@ -183,7 +181,7 @@ export class PortDetector {
     const low = versions.reduce((a, b) => Math.min(a, b));
     const high = versions.reduce((a, b) => Math.max(a, b));
     const match: ProbeMatch = {
-      name: catalog?.nameOf(program) ?? 'rpc',
+      name: here[0]!.name ?? 'rpc',
       version: low === high ? `${low}` : `${low}-${high}`,
       extraInfo: `RPC #${program}`,
       confidence: 10,

@@ -1,10 +1,14 @@
 // Service and version detection (-sV): for each open TCP port, listen for a banner, then send the
 // probes most likely for that port first and the rest after, each bounded in time and bytes, inside
 // a per-port budget; TLS ports are opened with a handshake and probed again inside the tunnel.
-import { loadRpcProgramCatalog, type RpcProgramCatalog } from '../../catalog/rpc-programs.js';
+import {
+  createRpcProgramCatalog,
+  loadRpcProgramCatalog,
+  type RpcProgramCatalog,
+} from '../../catalog/rpc-programs.js';
 import { EarshotError } from '../../errors.js';
 import type { HostResult, OsHint, Service } from '../../model.js';
-import { dumpPortmapper } from '../rpc/portmapper-dump.js';
+import { queryPortmapper } from '../rpc/portmapper.js';
 import { PortDetector, type PortFinding, type RpcLookup } from './port-detector.js';
 import { SERVICE_PROBES } from './probes/index.js';
 import type { ServiceProbe } from './probes/types.js';
@@ -76,11 +80,17 @@ function rpcLookupFor(address: string, options: ServiceDetectOptions, timeoutMs:
   let pending: ReturnType<RpcLookup> | undefined;
   return () => {
     pending ??= (async () => {
-      const [mappings, catalog] = await Promise.all([
-        dumpPortmapper(address, { timeoutMs, signal: options.signal }),
-        options.rpcCatalog ? Promise.resolve(options.rpcCatalog) : loadRpcProgramCatalog().catch(() => null),
-      ]);
-      return { mappings: mappings ?? [], catalog };
+      const rpcPrograms =
+        options.rpcCatalog ?? (await loadRpcProgramCatalog().catch(() => createRpcProgramCatalog([])));
+      // portmap v2's dump: the IPv4 mappings nmap's rpcinfo probe reads too. A portmapper that does
+      // not answer leaves the port named "rpc", which is still true.
+      return queryPortmapper({
+        address,
+        timeoutMs,
+        signal: options.signal,
+        rpcPrograms,
+        versions: [2],
+      }).catch(() => []);
     })();
     return pending;
   };

@@ -2,7 +2,7 @@
 // sweep timer for timeouts, outcomes written into one byte per port. It drives libuv TCP handles
 // directly (Node's tcp_wrap binding, the layer under net.Socket): a scan opens tens of thousands of
 // connections that carry no data, and net.Socket's streams, timers and listeners would be most of
-// the cost. See NETNS-NOTES for the traps handled here.
+// the cost. See docs/netns.md ("Connect scans") for the traps handled here.
 import { type EngineRunOptions, HostRoster } from '../engine/host-roster.js';
 import { type EngineHost, HostState } from '../engine/host-state.js';
 import { Outcome } from '../engine/outcome.js';

@@ -1,4 +1,4 @@
-// The UDP engine of one thread: connected datagram sockets (NETNS-NOTES "UDP without raw sockets"),
+// The UDP engine of one thread: connected datagram sockets (docs/netns.md, "UDP without raw sockets"),
 // reused from port to port, in a window of probes with one sweep timer for timeouts. A reply means
 // open, ICMP port-unreachable (ECONNREFUSED on the socket) closed, other ICMP errors filtered, and
 // silence after every try open|filtered. Hosts that rate-limit their ICMP errors are paced.

@@ -1,15 +1,14 @@
 // Protocol payloads for UDP ports whose services stay silent on an empty datagram: a well-formed
 // request turns "open|filtered" into "open". Earshot's own encodings of each protocol's smallest
 // question; a port may list several, tried in turn on successive tries.
+import { encodeCall } from '../rpc/onc-rpc.js';
+import { XdrWriter } from '../rpc/xdr.js';
 
-/** ONC RPC CALL (RFC 5531 §9) with AUTH_NONE: program, version, procedure, then `args`. */
+/** ONC RPC CALL (RFC 5531 §9) with AUTH_NONE, "ears" as its id: program, version, procedure, `args`. */
 function rpcCall(program: number, version: number, procedure: number, args: number[] = []): Buffer {
-  const words = [0x6561_7273, 0, 2, program, version, procedure, 0, 0, 0, 0, ...args];
-  const buffer = Buffer.alloc(words.length * 4);
-  words.forEach((word, i) => {
-    buffer.writeUInt32BE(word >>> 0, i * 4);
-  });
-  return buffer;
+  const writer = new XdrWriter();
+  for (const word of args) writer.uint32(word);
+  return encodeCall({ xid: 0x6561_7273, program, version, procedure, args: writer.toBuffer() });
 }
 
 /** A DNS query (RFC 1035 §4.1) for `name` of `type` in `qclass`, recursion desired. */

@@ -1,21 +1,17 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { createRpcProgramCatalog, parseEtcRpc } from '../../../src/catalog/rpc-programs.js';
 import { isEarshotError } from '../../../src/errors.js';
 import { decodeReply, encodeCall, frameRecord, RecordReader } from '../../../src/scan/rpc/onc-rpc.js';
 import { decodePmapDump, decodeRpcbDump, parseUniversalAddress } from '../../../src/scan/rpc/portmapper.js';
 import { XdrReader, XdrWriter } from '../../../src/scan/rpc/xdr.js';
+import { readFixture } from '../../helpers/fixtures.js';
 
 // Real replies of Debian's rpcbind 1.2.6 with ypserv and ypbind registered, captured by
 // test/fixtures/rpc/capture.ts in a test namespace.
-const fixture = (name: string) =>
-  readFileSync(fileURLToPath(new URL(`../../fixtures/rpc/${name}`, import.meta.url)));
-const programs = createRpcProgramCatalog(
-  parseEtcRpc(readFileSync(fileURLToPath(new URL('../../fixtures/catalog/rpc', import.meta.url)), 'utf8')),
-);
+const fixture = (name: string) => readFixture(`rpc/${name}`);
+const programs = createRpcProgramCatalog(parseEtcRpc(readFixture('catalog/rpc', 'utf8')));
 
 function decodeFixture(message: Buffer, version: number, xid = message.readUInt32BE(0)) {
   const reply = decodeReply(message, xid);

@@ -9,7 +9,8 @@ import { errnoCode, isEarshotError } from '../../../src/errors.js';
 import { frameRecord, RecordReader } from '../../../src/scan/rpc/onc-rpc.js';
 import { dumpPortmapper, queryPortmapper } from '../../../src/scan/rpc/portmapper.js';
 import { XdrReader, XdrWriter } from '../../../src/scan/rpc/xdr.js';
-import { runEarshot } from '../../helpers/cli.js';
+import { runEarshot, spawnEarshot } from '../../helpers/cli.js';
+import { makeTempDir } from '../../helpers/tmp.js';
 
 const programs = createRpcProgramCatalog([
   { name: 'portmapper', program: 100000, aliases: [] },
@@ -259,6 +260,63 @@ describe('earshot rpcinfo against peers of our own', () => {
         assert.equal(result.code, 1);
         assert.match(result.stderr, /^earshot: Portmapper query to 127\.0\.0\.1:\d+ failed: /);
         assert.doesNotMatch(result.stderr, /\u001b/);
+      },
+    );
+  });
+
+  it('prints JSON through the safe serializer: a bidi override in a program name stays escaped', async () => {
+    const temp = await makeTempDir('rpcinfo-json');
+    try {
+      const rpcFile = await temp.write('rpc', 'portmapper 100000\nyp\u202ebind 100007\n');
+      await withPeer(oldPortmap, async (port) => {
+        const result = await runEarshot([
+          'rpcinfo',
+          '127.0.0.1',
+          '-p',
+          String(port),
+          '--json',
+          '--rpc-file',
+          rpcFile,
+        ]);
+        assert.equal(result.code, 0, result.stderr);
+        assert.doesNotMatch(result.stdout, /\u202e/);
+        const parsed = JSON.parse(result.stdout) as {
+          rpcbindVersion: number;
+          registrations: { name: string }[];
+        };
+        assert.equal(parsed.rpcbindVersion, 2);
+        assert.equal(parsed.registrations[1]?.name, 'yp\u202ebind');
+      });
+    } finally {
+      await temp.remove();
+    }
+  });
+
+  it('stops on Ctrl-C with the one interrupt code: "interrupted", exit 130', async () => {
+    let connected: () => void = () => undefined;
+    const called = new Promise<void>((resolve) => {
+      connected = resolve;
+    });
+    // A peer that takes the call and never answers: only the interrupt can end the wait.
+    await withPeer(
+      (_socket, call) => {
+        if (call) connected();
+      },
+      async (port) => {
+        const child = spawnEarshot(['rpcinfo', '127.0.0.1', '-p', String(port), '--timeout', '60000']);
+        try {
+          let stderr = '';
+          child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+            stderr += chunk;
+          });
+          await called;
+          child.kill('SIGINT');
+          const [code] = (await once(child, 'close')) as [number | null];
+          assert.equal(code, 130);
+          assert.equal(stderr, 'earshot: interrupted (Ctrl-C)\n');
+        } finally {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        }
       },
     );
   });

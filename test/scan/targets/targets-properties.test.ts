@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { SpanIndex } from '../../../src/scan/targets/address-set.js';
 import { prepareTargets } from '../../../src/scan/targets/targets.js';
-import { hasCommand, runOk, skipUnlessRoot, withNetns } from '../../helpers/netns.js';
+import { skipUnless } from '../../helpers/needs.js';
+import { runOk, withNetns } from '../../helpers/netns.js';
 
 const walk = (prepared: Iterable<{ address: string }>): string[] =>
   [...prepared].map((target) => target.address);
@@ -153,8 +154,9 @@ describe('target sets against nmap -sL -n (oracle, no packets)', () => {
     { targets: ['10.0.0-1.7/30'] },
   ];
 
-  it('lists the same addresses in the same order', { skip: skipUnlessRoot }, async (t) => {
-    if (!(await hasCommand('nmap'))) return t.skip('nmap is not installed');
+  it('lists the same addresses in the same order', {
+    skip: skipUnless({ root: true, commands: ['nmap'] }),
+  }, async () => {
     await withNetns('targets', async (ns) => {
       for (const { targets, exclude } of cases) {
         const args = ['-sL', '-n', ...targets, ...(exclude ? ['--exclude', exclude] : [])];

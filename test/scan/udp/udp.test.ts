@@ -7,7 +7,7 @@ import type { HostResult } from '../../../src/model.js';
 import { scanUdpHosts } from '../../../src/scan/engine/scan-hosts.js';
 import { prewarmScanThreads } from '../../../src/scan/engine/worker-pool.js';
 import { UDP_PAYLOADS, udpPayloadFor } from '../../../src/scan/udp/udp-payloads.js';
-import { isRoot } from '../../helpers/netns.js';
+import { skipUnlessRoot } from '../../helpers/netns.js';
 
 const catalog = createServiceCatalog([]);
 const target = { address: '127.0.0.1', family: 'ipv4' as const, hostnames: [] };
@@ -99,9 +99,7 @@ describe('scanUdpHosts', () => {
 // Run inside the suite's namespace (scripts/run-tests.sh). A reply from a wildcard socket would come
 // from 127.0.0.1, not the 127.1.0.x probed, and a connected socket drops it: each host's port is one
 // we just freed, and its port-unreachable (loopback is never rate-limited) says closed.
-describe('scanUdpHosts over many host groups', {
-  skip: !isRoot && 'needs the suite namespace (root)',
-}, () => {
+describe('scanUdpHosts over many host groups', { skip: skipUnlessRoot }, () => {
   it('crosses many groups on two threads and reports every host once, exactly', async () => {
     await prewarmScanThreads(1);
     const freed = await bound(false);

@@ -1,0 +1,120 @@
+// `earshot server`: the fleet server (API and dashboard) on PostgreSQL, until SIGINT or SIGTERM;
+// `server token` and `server user` manage who may use it.
+import { Command } from 'commander';
+import { EarshotError } from '../../errors.js';
+import { startServer } from '../../fleet/server/server.js';
+import { escapeForTerminal } from '../../report/terminal-escape.js';
+import { serverTokenCommand } from './server-token.js';
+import { serverUserCommand } from './server-user.js';
+
+interface ServeOptions {
+  db?: string;
+  listen: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  rateLimit: string;
+  silentAfter: string;
+  retain: string;
+}
+
+/** `127.0.0.1:8080`, `[::1]:8443` or `0.0.0.0:8080` → host and port. */
+export function parseListen(value: string): { host: string; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) {
+    throw new EarshotError(
+      'ERR_OPTION',
+      `Invalid --listen "${value}": write ADDRESS:PORT, such as 127.0.0.1:8080 or [::1]:8443.`,
+    );
+  }
+  return { host: (match[1] ?? match[2])!, port };
+}
+
+/** `90s`, `15m`, `2h` or `1d` in milliseconds. */
+export function parseDuration(value: string, option: string): number {
+  const match = /^(\d+)(s|m|h|d)$/.exec(value);
+  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  if (!match || Number(match[1]) === 0) {
+    throw new EarshotError(
+      'ERR_OPTION',
+      `Invalid ${option} "${value}": write a duration such as 90s, 15m, 2h or 1d.`,
+    );
+  }
+  return Number(match[1]) * unit[match[2] as keyof typeof unit];
+}
+
+function positive(value: string, option: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new EarshotError('ERR_OPTION', `Invalid ${option} "${value}": give a whole number of at least 1.`);
+  }
+  return Number(value);
+}
+
+async function runServer(options: ServeOptions): Promise<void> {
+  if (!options.db)
+    throw new EarshotError('ERR_OPTION', 'Give --db: the PostgreSQL database to keep the fleet in.');
+  if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) {
+    throw new EarshotError(
+      'ERR_OPTION',
+      'Give --tls-cert and --tls-key together (or neither, for plain HTTP).',
+    );
+  }
+  const { host, port } = parseListen(options.listen);
+  const server = await startServer({
+    db: options.db,
+    host,
+    port,
+    tls: options.tlsCert ? { certFile: options.tlsCert, keyFile: options.tlsKey! } : undefined,
+    rateLimitPerMinute: positive(options.rateLimit, '--rate-limit'),
+    silentAfterMs: parseDuration(options.silentAfter, '--silent-after'),
+    retainDays: positive(options.retain, '--retain'),
+    onError: (error) =>
+      process.stderr.write(
+        `earshot server: ${escapeForTerminal(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`,
+      ),
+  });
+  process.stdout.write(`earshot server listening on ${server.url} (schema version ${server.migration.to})\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
+}
+
+/** Builds the `server` command. */
+export function serverCommand(): Command {
+  return (
+    new Command('server')
+      .description('run the fleet server: the API agents push to, and the dashboard (PostgreSQL)')
+      // Not "required": commander would then ask for it before `server token --db ...` too.
+      .option(
+        '--db <url>',
+        'PostgreSQL: postgresql://USER@HOST/DB, postgresql:///DB?host=/run/postgresql, or a socket folder',
+      )
+      .option('--listen <address:port>', 'where to listen', '127.0.0.1:8080')
+      .option('--tls-cert <file>', 'PEM certificate (with --tls-key: serve HTTPS)')
+      .option('--tls-key <file>', 'PEM private key')
+      .option('--rate-limit <n>', 'requests per minute one token or session may make', '600')
+      .option('--silent-after <duration>', 'an agent not heard from for this long is silent', '15m')
+      .option('--retain <days>', 'days of reports, events and cleared findings to keep', '30')
+      .addHelpText(
+        'after',
+        `
+The schema is created or migrated at start. Tokens and users: earshot server token, earshot server
+user. Stops on SIGINT or SIGTERM. See docs/fleet.md.
+
+Examples:
+  earshot server --db postgresql:///earshot?host=/var/run/postgresql
+  earshot server --db postgresql://earshot@db.internal/earshot --listen 0.0.0.0:8443 \\
+      --tls-cert /etc/earshot/cert.pem --tls-key /etc/earshot/key.pem`,
+      )
+      .action(runServer)
+      .addCommand(serverTokenCommand())
+      .addCommand(serverUserCommand())
+  );
+}

@@ -1,0 +1,133 @@
+// The push API's bodies, checked against the JSON Schemas earshot publishes: a snapshot is verify's
+// JSON report (schema/earshot-verify.schema.json) plus a report id; an event is what watch emits
+// (schema/earshot-event.schema.json). The same schemas make the OpenAPI description.
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { EarshotError } from '../../errors.js';
+
+/** Where the published schemas live (the package's `schema/` folder). */
+export const SCHEMA_DIR = new URL('../../../schema/', import.meta.url);
+
+/** The event schema's file, which watch publishes. */
+export const EVENT_SCHEMA_PATH = fileURLToPath(new URL('earshot-event.schema.json', SCHEMA_DIR));
+
+/** The id clients choose for a report or event: retried with the same id, it is stored once. */
+export const PUSH_ID_SCHEMA = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 128,
+  pattern: '^[A-Za-z0-9._:-]+$',
+  description:
+    'Chosen by the agent (a UUID, say); a report or event sent again with the same id is stored once.',
+} as const;
+
+/** Every schema the API speaks, by name, as OpenAPI and the validators use them. */
+export interface ApiSchemas {
+  scan: { $id: string } & Record<string, unknown>;
+  verify: { $id: string } & Record<string, unknown>;
+  event: { $id: string } & Record<string, unknown>;
+  snapshot: Record<string, unknown>;
+  eventBatch: Record<string, unknown>;
+}
+
+/** The most events one push may carry. */
+export const MAX_EVENTS_PER_PUSH = 1000;
+
+async function readSchema(path: string): Promise<{ $id: string } & Record<string, unknown>> {
+  let schema: Record<string, unknown>;
+  try {
+    schema = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new EarshotError(
+      'ERR_SERVER',
+      `Cannot load the JSON Schema ${path}: ${(error as Error).message}; reinstall earshot.`,
+      { cause: error },
+    );
+  }
+  if (typeof schema.$id !== 'string') {
+    throw new EarshotError('ERR_SERVER', `The JSON Schema ${path} has no $id; reinstall earshot.`);
+  }
+  return schema as { $id: string } & Record<string, unknown>;
+}
+
+/** Loads the published schemas and composes the push bodies from them. */
+export async function loadApiSchemas(eventSchemaPath = EVENT_SCHEMA_PATH): Promise<ApiSchemas> {
+  const [scan, verify, event] = await Promise.all([
+    readSchema(fileURLToPath(new URL('earshot-scan.schema.json', SCHEMA_DIR))),
+    readSchema(fileURLToPath(new URL('earshot-verify.schema.json', SCHEMA_DIR))),
+    readSchema(eventSchemaPath),
+  ]);
+  const snapshot = {
+    $id: 'https://earshot.invalid/schema/earshot-agent-snapshot.schema.json',
+    title: 'agent snapshot',
+    description: "An agent's snapshot: the verify report of its host and the id it chose for it.",
+    type: 'object',
+    additionalProperties: false,
+    required: ['reportId', 'report'],
+    properties: { reportId: PUSH_ID_SCHEMA, report: { $ref: verify.$id } },
+  };
+  const eventBatch = {
+    $id: 'https://earshot.invalid/schema/earshot-agent-events.schema.json',
+    title: 'agent events',
+    description: "Events of the agent's host, oldest first, each with the id the agent chose for it.",
+    type: 'object',
+    additionalProperties: false,
+    required: ['events'],
+    properties: {
+      host: {
+        type: 'string',
+        description: "The sending host's name; when given it must be the token's host.",
+      },
+      events: {
+        type: 'array',
+        minItems: 1,
+        maxItems: MAX_EVENTS_PER_PUSH,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['eventId', 'event'],
+          properties: { eventId: PUSH_ID_SCHEMA, event: { $ref: event.$id } },
+        },
+      },
+    },
+  };
+  return { scan, verify, event, snapshot, eventBatch };
+}
+
+/** The first problem of an invalid body: where (a JSON pointer) and what. */
+export interface BodyProblem {
+  path: string;
+  message: string;
+}
+
+/** Checks a parsed body; null when it is valid. */
+export type BodyValidator = (body: unknown) => BodyProblem | null;
+
+/** Compiles the snapshot and event-batch validators. */
+export function compileBodyValidators(schemas: ApiSchemas): {
+  snapshot: BodyValidator;
+  eventBatch: BodyValidator;
+} {
+  // allErrors off: the first problem is what the reply names, and a valid body is checked faster.
+  const ajv = new Ajv2020({ allErrors: false, strict: true });
+  ajv.addSchema(schemas.scan);
+  ajv.addSchema(schemas.verify);
+  ajv.addSchema(schemas.event);
+  const wrap =
+    (validate: ReturnType<typeof ajv.compile>): BodyValidator =>
+    (body) => {
+      if (validate(body)) return null;
+      const error = validate.errors?.[0];
+      const path = error?.instancePath || '/';
+      const params = (error?.params ?? {}) as Record<string, unknown>;
+      const detail =
+        'additionalProperty' in params
+          ? ` "${String(params.additionalProperty)}"`
+          : 'allowedValues' in params
+            ? ` ${JSON.stringify(params.allowedValues)}`
+            : '';
+      return { path, message: `${path}: ${error?.message ?? 'is invalid'}${detail}` };
+    };
+  return { snapshot: wrap(ajv.compile(schemas.snapshot)), eventBatch: wrap(ajv.compile(schemas.eventBatch)) };
+}
