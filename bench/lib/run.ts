@@ -22,13 +22,14 @@ export const grepableOpen = (stdout: string) =>
 const TIME = '/usr/bin/time';
 const hasTime = existsSync(TIME);
 
-/** Runs a command, timing its wall clock and (with GNU time) its CPU. */
+/** Runs a command, timing its wall clock and (with GNU time) its CPU and peak resident memory. */
 export function runTimed(
   command: string[],
-): Promise<{ ms: number; cpuMs: number; stdout: string; code: number }> {
+  options: { timeoutMs?: number } = {},
+): Promise<{ ms: number; cpuMs: number; maxRssKb: number; stdout: string; code: number }> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const argv = hasTime ? [TIME, '-f', 'BENCH-CPU %U %S', ...command] : command;
+    const argv = hasTime ? [TIME, '-f', 'BENCH-CPU %U %S %M', ...command] : command;
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -38,16 +39,18 @@ export function runTimed(
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const cpu = /BENCH-CPU ([\d.]+) ([\d.]+)/.exec(stderr);
+      const cpu = /BENCH-CPU ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
       const cpuMs = cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : Number.NaN;
+      // GNU time's %M: the largest resident set of the command (all its threads), in KiB.
+      const maxRssKb = cpu ? Number(cpu[3]) : Number.NaN;
       const other = stderr.replace(/.*BENCH-CPU.*\n?/, '');
       if (other) process.stderr.write(other);
-      resolve({ ms, cpuMs, stdout, code: code ?? 1 });
+      resolve({ ms, cpuMs, maxRssKb, stdout, code: code ?? 1 });
     });
   });
 }

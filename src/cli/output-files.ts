@@ -146,7 +146,8 @@ async function writeProblem(path: string, error: unknown): Promise<string> {
   }
 }
 
-async function writeError(path: string, error: unknown): Promise<EarshotError> {
+/** The usage error for an output file that cannot be written, naming the path and why. */
+export async function writeError(path: string, error: unknown): Promise<EarshotError> {
   return new EarshotError(
     'ERR_OPTION',
     `Cannot write output file ${quote(path)}: ${await writeProblem(path, error)}; choose another path.`,

@@ -1,6 +1,6 @@
 // nmap's grepable output (-oG) for a scan report: one line per host, fields separated by tabs, for
 // grep, awk and cut.
-import type { HostResult, PortResult, ScanReport, VerifyReport } from '../model.js';
+import type { HostResult, PortResult, ScanReport, ScanStats, VerifyReport } from '../model.js';
 import { addressSummary, ctimeString, elapsedSeconds } from './nmap-time.js';
 import { formatArgs } from './nmap-xml.js';
 import { escapeForTerminal } from './terminal-escape.js';
@@ -43,15 +43,26 @@ export function renderGrepableHost(host: HostResult): string {
   return out;
 }
 
-/** The whole scan report in nmap's grepable format. */
-export function renderScanGrepable(report: ScanReport): string {
-  const { stats } = report;
-  const start = `# earshot ${escapeForTerminal(report.version)} scan initiated ${ctimeString(stats.startedAt)} as: ${escapeForTerminal(formatArgs(report.args))}\n`;
+/** The first line of a scan's grepable output: version, start time and command line. */
+export function renderScanGrepableHeader(report: Pick<ScanReport, 'version' | 'args' | 'stats'>): string {
+  return `# earshot ${escapeForTerminal(report.version)} scan initiated ${ctimeString(report.stats.startedAt)} as: ${escapeForTerminal(formatArgs(report.args))}\n`;
+}
+
+/** The last line of a scan's grepable output: addresses, hosts up, elapsed time. */
+export function renderScanGrepableFooter(stats: ScanStats): string {
   const end = stats.interrupted
     ? `# earshot interrupted at ${ctimeString(stats.endedAt)} -- results are partial: `
     : `# earshot done at ${ctimeString(stats.endedAt)} -- `;
-  const summary = `${addressSummary(stats.addressesScanned, stats.hostsUp)} scanned in ${elapsedSeconds(stats.elapsedMs)} seconds\n`;
-  return start + report.hosts.map(renderGrepableHost).join('') + end + summary;
+  return `${end}${addressSummary(stats.addressesScanned, stats.hostsUp)} scanned in ${elapsedSeconds(stats.elapsedMs)} seconds\n`;
+}
+
+/** The whole scan report in nmap's grepable format (the header, each host, the footer). */
+export function renderScanGrepable(report: ScanReport): string {
+  return (
+    renderScanGrepableHeader(report) +
+    report.hosts.map(renderGrepableHost).join('') +
+    renderScanGrepableFooter(report.stats)
+  );
 }
 
 /** A verify report in grepable form: per scanned address, the ports it showed, owners in nmap's owner field. */

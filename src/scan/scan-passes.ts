@@ -1,6 +1,7 @@
 // The order of one scan's passes: TCP alone, UDP alone, or TCP first deciding which hosts are up and
 // UDP completing them, each address's two results merged into one host.
 import type { HostResult } from '../model.js';
+import { groupsOf } from './engine/scan-hosts.js';
 import type { ScanTarget } from './targets/targets.js';
 
 /** The scans a run makes and what happens to each host they finish. */
@@ -8,6 +9,8 @@ export interface ScanPasses {
   targets: Iterable<ScanTarget>;
   scanTcp: boolean;
   scanUdp: boolean;
+  /** Targets scanned over TCP and then UDP before the next ones, when both are asked. */
+  chunkSize: number;
   /** The TCP scan (connect or SYN) of these targets. */
   scanTcpHosts(targets: Iterable<ScanTarget>): AsyncIterable<HostResult>;
   /** The UDP scan; `skipDiscovery` is true when a TCP pass already found these hosts up. */
@@ -25,21 +28,26 @@ export async function runScanPasses(passes: ScanPasses): Promise<void> {
     for await (const host of passes.scanTcpHosts(targets)) await complete(host);
     return;
   }
-  const tcpHosts = new Map<string, HostResult>();
-  let udpTargets: Iterable<ScanTarget> = targets;
-  if (passes.scanTcp) {
-    for await (const host of passes.scanTcpHosts(targets)) {
+  if (!passes.scanTcp) {
+    for await (const host of passes.scanUdpHosts(targets, false)) await complete(host);
+    return;
+  }
+  // Both: a chunk of targets at a time, so the TCP results waiting for their UDP half stay bounded.
+  for (const chunk of groupsOf(targets, passes.chunkSize)) {
+    const tcpHosts = new Map<string, HostResult>();
+    for await (const host of passes.scanTcpHosts(chunk)) {
       if (host.status === 'up') tcpHosts.set(host.address, host);
       else await record(host);
     }
-    udpTargets = [...tcpHosts.values()].map(({ address, family, hostnames }) => ({
+    const udpTargets = [...tcpHosts.values()].map(({ address, family, hostnames }) => ({
       address,
       family,
       hostnames,
     }));
-  }
-  for await (const host of passes.scanUdpHosts(udpTargets, passes.scanTcp)) {
-    await complete(mergeHostResults(tcpHosts.get(host.address), host));
+    for await (const host of passes.scanUdpHosts(udpTargets, true)) {
+      await complete(mergeHostResults(tcpHosts.get(host.address), host));
+      tcpHosts.delete(host.address);
+    }
   }
 }
 

@@ -3,14 +3,15 @@
 import { loadServiceCatalog, type ServiceCatalog } from '../catalog/services.js';
 import { EarshotError } from '../errors.js';
 import type { HostResult, ScanReport } from '../model.js';
-import { prepareScanThreads, scanHosts, scanUdpHosts } from './engine/scan-hosts.js';
+import { groupSizeFor, prepareScanThreads, scanHosts, scanUdpHosts } from './engine/scan-hosts.js';
 import type { TimingOptions, TimingPreset } from './engine/timing.js';
 import { addOsGuess, openRawSession } from './raw/raw-session.js';
-import { scanSynHosts } from './raw/syn-scan.js';
+import { type SynProbeResult, scanSynHosts } from './raw/syn-scan.js';
 import { runScanPasses } from './scan-passes.js';
 import { addServiceDetection, type ServiceDetectOptions } from './service/service-detect.js';
 import { defaultPorts, formatPortSpec } from './targets/ports.js';
 import {
+  FINISHABLE_TARGET_COUNT,
   type PrepareTargetsOptions,
   prepareTargets,
   type ScanTarget,
@@ -71,6 +72,7 @@ export async function scan(options: ScanOptions): Promise<ScanRun> {
   const targets = await prepareTargets(options, {
     ...(options.resolve ? { resolve: options.resolve } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    maxCount: FINISHABLE_TARGET_COUNT,
   });
   const scanInfo: ScanReport['scanInfo'] = [];
   if (tcp)
@@ -105,7 +107,13 @@ export async function scan(options: ScanOptions): Promise<ScanRun> {
         ? scanSynHosts(list, {
             ...tcpOptions,
             raw: raw.raw,
-            onProbeResult: (address, result) => raw.synResults.set(address, result),
+            // Kept only for the OS guess, and only until it is made: a /16 must not keep them all.
+            ...(options.osGuess
+              ? {
+                  onProbeResult: (address: string, result: SynProbeResult) =>
+                    raw.synResults.set(address, result),
+                }
+              : {}),
           })
         : scanHosts(list, tcpOptions);
     // The passes push finished hosts; this generator hands them out one at a time, so a slow reader
@@ -125,13 +133,17 @@ export async function scan(options: ScanOptions): Promise<ScanRun> {
     const complete = async (host: HostResult) => {
       // Banners first: the OS guess weighs the hints they leave.
       if (options.serviceDetection) await addServiceDetection(host, { ...options.serviceDetection, signal });
-      if (raw && options.osGuess) await addOsGuess(host, raw, tcp ? ports : [], signal);
+      if (raw && options.osGuess) {
+        await addOsGuess(host, raw, tcp ? ports : [], signal);
+        raw.synResults.delete(host.address);
+      }
       await deliver(host);
     };
     const running = runScanPasses({
       targets,
       scanTcp: tcp !== false,
       scanUdp,
+      chunkSize: groupSizeFor(Math.max(ports.length, udpPorts.length)),
       scanTcpHosts,
       scanUdpHosts: (list, skipDiscovery) =>
         scanUdpHosts(list, {

@@ -4,7 +4,7 @@ import type { ServiceCatalog } from '../catalog/services.js';
 import type { HostResult, Protocol } from '../model.js';
 import type { ScannedPorts } from '../reconcile/join.js';
 import type { DetectedService } from '../reconcile/reconcile.js';
-import { scanHosts, scanUdpHosts } from '../scan/engine/scan-hosts.js';
+import { descriptorBudget, scanHosts, scanUdpHosts } from '../scan/engine/scan-hosts.js';
 import { detectServices } from '../scan/service/service-detect.js';
 import type { ScanTarget } from '../scan/targets/targets.js';
 
@@ -89,9 +89,14 @@ export async function runNetworkWitness(options: NetworkWitnessOptions): Promise
     signal,
   );
   await options.afterTcp?.();
-  // Detection mostly waits on peers: it runs while the UDP scan keeps the cores busy.
-  const detecting = interrupted ? Promise.resolve([]) : detectOpenServices([...hosts], options);
-  detecting.catch(() => undefined);
+  const tcpHosts = [...hosts];
+  // Detection mostly waits on peers: it runs while the UDP scan keeps the cores busy, when there are
+  // descriptors enough for both. Under a low open-files limit the UDP scan takes most of them, and
+  // a probe that finds none free would wait out its time: detection then runs after the scan.
+  const beside = descriptorBudget() >= DETECTION_BESIDE_UDP_DESCRIPTORS;
+  let detecting: Promise<DetectedService[]> | null =
+    interrupted || !beside ? null : detectOpenServices(tcpHosts, options);
+  detecting?.catch(() => undefined);
   if (!interrupted && options.udpPorts) {
     scannedPorts.udp = options.udpPorts;
     interrupted = await collect(
@@ -100,15 +105,19 @@ export async function runNetworkWitness(options: NetworkWitnessOptions): Promise
       signal,
     );
   }
+  if (!interrupted && !beside) detecting = detectOpenServices(tcpHosts, options);
   let detected: DetectedService[] = [];
   try {
-    detected = await detecting;
+    detected = (await detecting) ?? [];
   } catch (error) {
     if (!signal.aborted) throw error;
     interrupted = true;
   }
   return { hosts, scannedPorts, detected, interrupted };
 }
+
+// The UDP scan's widest window (-T5) and detection's connections, with room to spare.
+const DETECTION_BESIDE_UDP_DESCRIPTORS = 4096;
 
 /** The protocols a testimony covers, for the report header. */
 export function scannedProtocols(scannedPorts: ScannedPorts): Protocol[] {

@@ -5,7 +5,8 @@
 // elsewhere can hold one). An interrupt stops the remaining witnesses and keeps what finished.
 import { loadRpcProgramCatalog } from '../catalog/rpc-programs.js';
 import type { ServiceCatalog } from '../catalog/services.js';
-import { probeBoundPorts } from '../inventory/bind-probe.js';
+import { errnoCode } from '../errors.js';
+import { type BindProbeResult, probeBoundPorts } from '../inventory/bind-probe.js';
 import { readConntrack } from '../inventory/conntrack.js';
 import { readSockets } from '../inventory/read-sockets.js';
 import type {
@@ -61,30 +62,81 @@ const BIND_PROBES: readonly { protocol: Protocol; family: AddressFamily }[] = [
 const listedPorts = (sockets: readonly Socket[]) =>
   new Set(sockets.map((socket) => `${socket.protocol}/${socket.localPort}`));
 
-function skippedBindWitness(reason: string): BindWitnessInput[] {
+function skippedBindWitness(reason: string): BindProbeAnswer[] {
   return BIND_PROBES.map((probe) => ({
     ...probe,
     available: false,
     unavailableReason: reason,
+    method: 'none',
     inUse: [],
     unknown: [],
+    probedCount: 0,
+    elapsedMs: 0,
   }));
 }
 
+/** One bind probe's answer, with the errno of each port it could not judge. */
+type BindProbeAnswer = (typeof BIND_PROBES)[number] & BindProbeResult;
+
 /** Every port, both protocols and families; the probes run off the main thread, all four at once. */
-async function probeAllPorts(signal: AbortSignal): Promise<BindWitnessInput[]> {
+async function probeAllPorts(signal: AbortSignal): Promise<BindProbeAnswer[]> {
   return await Promise.all(
-    BIND_PROBES.map(async (probe) => {
-      const result = await probeBoundPorts({ ...probe, signal });
-      return {
-        ...probe,
-        available: result.available,
-        unavailableReason: result.unavailableReason,
-        inUse: result.inUse,
-        unknown: result.unknown.map((entry) => entry.port),
-      };
-    }),
+    BIND_PROBES.map(async (probe) => ({ ...probe, ...(await probeBoundPorts({ ...probe, signal })) })),
   );
+}
+
+function toWitnessInput(answer: BindProbeAnswer): BindWitnessInput {
+  return {
+    protocol: answer.protocol,
+    family: answer.family,
+    available: answer.available,
+    unavailableReason: answer.unavailableReason,
+    inUse: answer.inUse,
+    unknown: answer.unknown.map((entry) => entry.port),
+  };
+}
+
+// A probe socket that could not be made for lack of descriptors (the scan beside the bind witness
+// holds them) says nothing about the port: those ports are probed again once the scan is over.
+const STARVED = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM']);
+const STARVED_ROUNDS = 20;
+const STARVED_PAUSE_MS = 50;
+
+const starvedPorts = (answer: BindProbeAnswer): number[] =>
+  answer.unknown.filter((entry) => STARVED.has(entry.errno)).map((entry) => entry.port);
+
+const wholeProbeStarved = (answer: BindProbeAnswer): boolean =>
+  !answer.available && [...STARVED].some((code) => answer.unavailableReason?.includes(code));
+
+/**
+ * Probes again, until none is left or the rounds run out, every port the bind witness could not
+ * judge for lack of descriptors, and a whole probe that could not make a single socket.
+ */
+async function reprobeStarved(answers: BindProbeAnswer[], signal: AbortSignal): Promise<BindProbeAnswer[]> {
+  let current = answers;
+  for (let round = 0; round < STARVED_ROUNDS && !signal.aborted; round++) {
+    if (!current.some((answer) => wholeProbeStarved(answer) || starvedPorts(answer).length > 0)) break;
+    if (round > 0) await new Promise((resolve) => setTimeout(resolve, STARVED_PAUSE_MS));
+    current = await Promise.all(
+      current.map(async (answer) => {
+        const { protocol, family } = answer;
+        if (wholeProbeStarved(answer)) {
+          return { protocol, family, ...(await probeBoundPorts({ protocol, family, signal })) };
+        }
+        const ports = starvedPorts(answer);
+        if (ports.length === 0) return answer;
+        const again = await probeBoundPorts({ protocol, family, ports, signal });
+        if (!again.available) return answer;
+        const retried = new Set(ports);
+        return {
+          ...answer,
+          inUse: [...answer.inUse, ...again.inUse].sort((a, b) => a - b),
+          unknown: [...answer.unknown.filter((entry) => !retried.has(entry.port)), ...again.unknown],
+        };
+      }),
+    );
+  }
+  return current;
 }
 
 /**
@@ -137,6 +189,19 @@ function mergeSockets(inventory: Inventory, extra: readonly Socket[]): Inventory
   return { ...inventory, sockets };
 }
 
+/** Runs `query` again, a few times, while it fails only for lack of descriptors (EMFILE, ENFILE...). */
+async function whenDescriptorsFree<T>(query: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  for (let round = 1; ; round++) {
+    try {
+      return await query();
+    } catch (error) {
+      const code = errnoCode(error) ?? errnoCode((error as { cause?: unknown } | null)?.cause);
+      if (signal.aborted || round >= STARVED_ROUNDS || !STARVED.has(code ?? '')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, STARVED_PAUSE_MS));
+    }
+  }
+}
+
 async function runRpcWitness(
   hosts: readonly HostResult[],
   signal: AbortSignal,
@@ -157,12 +222,16 @@ async function runRpcWitness(
     const rpcPrograms = await loadRpcProgramCatalog();
     // A real portmapper on this host answers in milliseconds; something else on port 111 must not
     // hold the whole verify up for long.
-    const rpc = await queryPortmapper({
-      address: portmapperHost.address,
-      rpcPrograms,
+    const rpc = await whenDescriptorsFree(
+      () =>
+        queryPortmapper({
+          address: portmapperHost.address,
+          rpcPrograms,
+          signal,
+          timeoutMs: RPC_TIMEOUT_MS,
+        }),
       signal,
-      timeoutMs: RPC_TIMEOUT_MS,
-    });
+    );
     return {
       rpc,
       status: {
@@ -227,7 +296,9 @@ export async function gatherTestimony(options: WitnessOptions): Promise<Testimon
     interrupted
       ? { rpc: [], status: { witness: 'rpc' as const, available: false, detail: 'interrupted' } }
       : runRpcWitness(hosts, signal),
-    probing.then((results) => confirmSuspects(results, firstRead, options)),
+    probing
+      .then((answers) => reprobeStarved(answers, signal))
+      .then((answers) => confirmSuspects(answers.map(toWitnessInput), firstRead, options)),
   ]);
   const rechecked = await recheckRaces(
     {

@@ -1,33 +1,27 @@
-// Where a scan's hosts go as they finish: the text on stdout (or JSON at the end), -oX streamed host
-// by host so that an interrupted or killed scan keeps what finished, and the other -o files at the end.
-import { writeFile } from 'node:fs/promises';
-import { EarshotError } from '../../errors.js';
-import type { HostResult, ScanReport } from '../../model.js';
-import { renderScanGrepable } from '../../report/grepable.js';
-import { renderScanXml } from '../../report/nmap-xml.js';
-import { renderScanJson } from '../../report/scan-json.js';
+// Where a scan's hosts go as they finish: the text (or --json) on stdout and every -o file, each
+// written host by host, so that memory does not grow with the scan (a /8 is 16 million hosts) and an
+// interrupted or killed scan keeps what finished. Each format's pieces join to the same text its
+// whole-report renderer gives.
+import { type FileHandle, open } from 'node:fs/promises';
+import type { HostResult, ScanReport, ScanStats } from '../../model.js';
 import {
-  renderHostText,
-  renderScanFooter,
-  renderScanHeader,
-  renderScanText,
-} from '../../report/scan-text.js';
+  renderGrepableHost,
+  renderScanGrepableFooter,
+  renderScanGrepableHeader,
+} from '../../report/grepable.js';
+import { renderScanXmlFooter, renderScanXmlHeader, renderScanXmlHost } from '../../report/nmap-xml.js';
+import { renderScanJsonHead, renderScanJsonHost, renderScanJsonTail } from '../../report/scan-json.js';
+import { renderHostText, renderScanFooter, renderScanHeader } from '../../report/scan-text.js';
 import { VERSION } from '../../version.js';
-import type { Interrupt } from '../interrupt.js';
-import {
-  type OutputFiles,
-  openScanXmlStream,
-  type ScanXmlStream,
-  writeOutputFiles,
-} from '../output-files.js';
+import { type OutputFiles, type OutputFormat, writeError } from '../output-files.js';
 import type { ScanCliOptions } from './scan-options.js';
 
 /** The outputs of one scan run. */
 export interface ScanOutput {
   host(host: HostResult): Promise<void>;
-  /** The footers and every file written at the end. */
+  /** The footers; closes every file. */
   finish(result: { interrupted: boolean }): Promise<void>;
-  /** The scan failed: close -oX as it is (no footer, like nmap's). */
+  /** The scan failed: close every file as it is (no footer, like nmap's -oX). */
   abandon(): Promise<void>;
 }
 
@@ -37,102 +31,201 @@ export interface ScanOutputSetup {
   files: OutputFiles;
   scanInfo: ScanReport['scanInfo'];
   showVersion: boolean;
-  interrupt: Interrupt;
-  /** Called before anything is printed (clears the progress line). */
-  beforePrint(): void;
+  /** Writes to stdout (clearing the progress line first; nothing once the reader is gone). */
+  print(text: string): void;
+  /** stdout is a terminal: the text report is coloured. */
+  stdoutIsTerminal: boolean;
 }
 
-/** Prints the header and opens -oX; the returned sink takes hosts as they finish. */
+/** A report format in three pieces: what comes before the hosts, each host, and the end. */
+interface StreamedFormat {
+  head: string;
+  host(host: HostResult, position: number): string;
+  tail(stats: ScanStats, hostCount: number): string;
+}
+
+/** Where one format's text goes. */
+interface Sink {
+  write(text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+// Hosts are gathered into writes of this size, or written after this long, whichever comes first:
+// one write per host of a /16 costs more than the scan's own output rendering.
+const FLUSH_BYTES = 64 * 1024;
+const FLUSH_AFTER_MS = 200;
+
+/**
+ * Text gathered into writes of FLUSH_BYTES, or written FLUSH_AFTER_MS after it came, whichever is
+ * first; `close` writes the rest. A write that fails is reported by the next `write` or by `close`.
+ */
+function batched(flushText: (text: string) => Promise<void>, onClose: () => Promise<void>): Sink {
+  let buffered: string[] = [];
+  let size = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  let failure: { error: unknown } | null = null;
+  const flush = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (size === 0) return writing;
+    const text = buffered.join('');
+    buffered = [];
+    size = 0;
+    writing = writing
+      .then(() => flushText(text))
+      .catch((error: unknown) => {
+        failure ??= { error };
+      });
+    return writing;
+  };
+  return {
+    async write(text) {
+      if (failure) throw failure.error;
+      buffered.push(text);
+      size += text.length;
+      if (size >= FLUSH_BYTES) await flush();
+      else timer ??= setTimeout(flush, FLUSH_AFTER_MS).unref();
+    },
+    async close() {
+      await flush();
+      await onClose();
+      if (failure) throw failure.error;
+    },
+  };
+}
+
+/** A file written in batches; what is written stays when the process is killed. */
+async function openFileSink(path: string): Promise<Sink> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'w');
+  } catch (error) {
+    throw await writeError(path, error);
+  }
+  return batched(
+    async (text) => {
+      try {
+        await handle.writeFile(text);
+      } catch (error) {
+        throw await writeError(path, error);
+      }
+    },
+    () => handle.close(),
+  );
+}
+
+/** Opens every output, prints the headers; the returned sink takes hosts as they finish. */
 export async function openScanOutput(setup: ScanOutputSetup): Promise<ScanOutput> {
-  const { options, files, interrupt } = setup;
+  const { options, files } = setup;
   const startedAt = new Date();
-  const report: ScanReport = {
+  const stats: ScanStats = {
+    startedAt: startedAt.toISOString(),
+    endedAt: startedAt.toISOString(),
+    elapsedMs: 0,
+    addressesScanned: 0,
+    hostsUp: 0,
+    hostsDown: 0,
+    interrupted: false,
+  };
+  const head: Omit<ScanReport, 'hosts'> = {
     tool: 'earshot',
     version: VERSION,
     kind: 'scan',
     args: process.argv.slice(2),
     scanInfo: setup.scanInfo,
-    hosts: [],
-    stats: {
-      startedAt: startedAt.toISOString(),
-      endedAt: startedAt.toISOString(),
-      elapsedMs: 0,
-      addressesScanned: 0,
-      hostsUp: 0,
-      hostsDown: 0,
-      interrupted: false,
+    stats,
+  };
+  const showReason = options.reason ?? false;
+  const text = (textOptions: Parameters<typeof renderHostText>[1]): StreamedFormat => ({
+    head: renderScanHeader(head),
+    host: (host) => renderHostText(host, textOptions),
+    tail: (final) => renderScanFooter(final),
+  });
+  const formats: Record<OutputFormat, () => StreamedFormat> = {
+    normal: () => text({ showReason }),
+    grepable: () => ({
+      head: renderScanGrepableHeader(head),
+      host: (host) => renderGrepableHost(host),
+      tail: (final) => renderScanGrepableFooter(final),
+    }),
+    json: () => ({
+      head: renderScanJsonHead(head),
+      host: (host, position) => renderScanJsonHost(host, position),
+      tail: (final, count) => renderScanJsonTail(final, count),
+    }),
+    xml: () => {
+      const header = { ...head, startedAt: stats.startedAt };
+      return {
+        head: renderScanXmlHeader(header),
+        host: (host) => renderScanXmlHost(host, header),
+        tail: (final) => renderScanXmlFooter(final),
+      };
     },
   };
-  const color = Boolean(process.stdout.isTTY) && !options.json;
-  const showReason = options.reason ?? false;
-  const textOptions = { color, showReason, showVersion: setup.showVersion };
-  // A format written to stdout ("-oX -") replaces the text there, as --json does.
-  const streamText = !options.json && !Object.values(files).includes('-');
-  const print = (text: string) => {
-    setup.beforePrint();
-    if (!interrupt.readerGone) process.stdout.write(text);
+
+  const opened: Sink[] = [];
+  // stdout gets each host at once: batching it would delay the EPIPE of a reader that went away
+  // (earshot scan | head -1) until after the interrupt handler is gone.
+  const stdout: Sink = {
+    async write(chunk) {
+      setup.print(chunk);
+    },
+    async close() {
+      // stdout stays open for the process.
+    },
   };
-  if (streamText) print(renderScanHeader(report));
-  let xml: ScanXmlStream | undefined;
-  if (files.xml !== undefined && files.xml !== '-') {
-    xml = await openScanXmlStream(files.xml, { ...report, startedAt: report.stats.startedAt });
+  const outputs: { format: StreamedFormat; sink: Sink }[] = [];
+  try {
+    // A format written to stdout ("-oX -") replaces the text there, as --json does.
+    const stdoutTaken = Object.values(files).includes('-');
+    if (!stdoutTaken) {
+      const color = setup.stdoutIsTerminal && !options.json;
+      const main = options.json
+        ? formats.json()
+        : text({ color, showReason, showVersion: setup.showVersion });
+      outputs.push({ format: main, sink: stdout });
+    }
+    for (const [format, path] of Object.entries(files) as [OutputFormat, string][]) {
+      const sink = path === '-' ? stdout : await openFileSink(path);
+      if (path !== '-') opened.push(sink);
+      outputs.push({ format: formats[format](), sink });
+    }
+    // "-o -" is the report on stdout, where it already goes.
+    if (options.output !== undefined && options.output !== '-') {
+      const sink = await openFileSink(options.output);
+      opened.push(sink);
+      const format = options.json ? formats.json() : text({ showReason, showVersion: setup.showVersion });
+      outputs.push({ format, sink });
+    }
+  } catch (error) {
+    await Promise.allSettled(opened.map((sink) => sink.close()));
+    throw error;
   }
+  for (const { format, sink } of outputs) await sink.write(format.head);
+
+  let count = 0;
+  const closeAll = async () => {
+    const closing = await Promise.allSettled(opened.map((sink) => sink.close()));
+    const failed = closing.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
   return {
     async host(host) {
-      report.hosts.push(host);
-      report.stats.addressesScanned++;
-      if (host.status === 'up') report.stats.hostsUp++;
-      else report.stats.hostsDown++;
-      if (streamText) print(renderHostText(host, textOptions));
-      await xml?.host(host);
+      stats.addressesScanned++;
+      if (host.status === 'up') stats.hostsUp++;
+      else stats.hostsDown++;
+      for (const { format, sink } of outputs) await sink.write(format.host(host, count));
+      count++;
     },
-    async abandon() {
-      await xml?.close();
-    },
+    abandon: closeAll,
     async finish({ interrupted }) {
       const endedAt = new Date();
-      report.stats.interrupted = interrupted;
-      report.stats.endedAt = endedAt.toISOString();
-      report.stats.elapsedMs = endedAt.getTime() - startedAt.getTime();
-      if (streamText) print(renderScanFooter(report.stats));
-      else if (options.json && !interrupt.readerGone) process.stdout.write(renderScanJson(report));
-      await xml?.finish(report.stats);
-      await writeOutputFiles(
-        files,
-        {
-          normal: () => renderScanText(report, { showReason }),
-          grepable: () => renderScanGrepable(report),
-          json: () => renderScanJson(report),
-          ...(files.xml === '-' ? { xml: () => renderScanXml(report) } : {}),
-        },
-        (text) => process.stdout.write(text),
-      );
-      // "-o -" is the report on stdout, where it already went.
-      if (options.output !== undefined && options.output !== '-')
-        await writeOutputOption(options.output, report, textOptions, options.json);
+      stats.interrupted = interrupted;
+      stats.endedAt = endedAt.toISOString();
+      stats.elapsedMs = endedAt.getTime() - startedAt.getTime();
+      for (const { format, sink } of outputs) await sink.write(format.tail(stats, count));
+      await closeAll();
     },
   };
-}
-
-/** `-o FILE`: the report once more, as text or (with --json) JSON. */
-async function writeOutputOption(
-  path: string,
-  report: ScanReport,
-  textOptions: { showReason: boolean; showVersion: boolean },
-  json: boolean | undefined,
-): Promise<void> {
-  const text = json
-    ? renderScanJson(report)
-    : renderScanText(report, { showReason: textOptions.showReason, showVersion: textOptions.showVersion });
-  try {
-    await writeFile(path, text);
-  } catch (error) {
-    throw new EarshotError(
-      'ERR_OPTION',
-      `Cannot write -o "${path}": ${(error as Error).message}; pick a writable path.`,
-      {
-        cause: error,
-      },
-    );
-  }
 }

@@ -48,8 +48,11 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
       files,
       scanInfo: run.scanInfo,
       showVersion: serviceDetection !== undefined,
-      interrupt,
-      beforePrint: () => progress.clear(),
+      stdoutIsTerminal: Boolean(process.stdout.isTTY),
+      print(text) {
+        progress.clear();
+        if (!interrupt.readerGone) process.stdout.write(text);
+      },
     });
     try {
       for await (const host of run.hosts()) await output.host(host);
@@ -60,6 +63,9 @@ async function runScan(targetArgs: string[], options: ScanCliOptions): Promise<v
       progress.clear();
     }
     await output.finish({ interrupted: interrupt.signal.aborted });
+    // A write to a reader that just went away fails with EPIPE a tick later: let that error reach
+    // the interrupt's handler before it is removed.
+    await new Promise((resolve) => setImmediate(resolve));
   } finally {
     interrupt.dispose();
   }

@@ -8,6 +8,8 @@ export interface EngineHost {
   address: string;
   family: AddressFamily;
   ports: readonly number[];
+  /** Reported back as the result's `index`; without it, the order the engine took the host in. */
+  id?: number;
   /**
    * Set when threads share the host: `cursor[0]` is the next unclaimed port index (threads claim
    * blocks with Atomics.add, so a busy core simply claims fewer), and every thread writes its
@@ -38,6 +40,8 @@ export class HostState {
   #ownCursor = 0;
   inFlight = 0;
   done = false;
+  /** In the roster's round robin of hosts that may send. */
+  queued = false;
 
   constructor(
     readonly index: number,

@@ -3,16 +3,17 @@
 // on several threads when the group is big enough to pay for them.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { loadServiceCatalog, type ServiceCatalog } from '../../catalog/services.js';
 import type { HostResult, Protocol } from '../../model.js';
 import type { ScanTarget } from '../targets/targets.js';
-import { type EngineHost, runTcpProbes } from '../tcp/tcp-connect.js';
-import { runUdpProbes } from '../udp/udp-engine.js';
 import { type DiscoveryResult, discoverHosts } from './discovery.js';
 import type { EngineHostResult } from './host-roster.js';
-import { prewarmScanThreads, runTcpProbesParallel } from './parallel.js';
 import { buildPortResults } from './port-results.js';
+import { ProbeTeam } from './probe-team.js';
+import { ResultQueue } from './queues.js';
 import { resolveTiming, type TimingOptions, type TimingPreset } from './timing.js';
+import { prewarmScanThreads } from './worker-pool.js';
 
 /** Options of a TCP connect scan. */
 export interface TcpScanOptions {
@@ -29,14 +30,29 @@ export interface TcpScanOptions {
   targetCount?: number;
   /** Service names; default: /etc/services with the IANA fallback. */
   catalog?: ServiceCatalog;
-  /** Threads for big groups; default: the available cores, at most 4. */
+  /** Threads; default: the available cores, at most 4, on scans of 8192 probes or more. */
   threads?: number;
+  /**
+   * Hosts discovered at a time (default: 4096, fewer when each has many ports). Not a CLI option:
+   * tests make it small to cross many group boundaries cheaply.
+   */
+  groupSize?: number;
 }
 
-// Probes per group worth a worker's ~30 ms start-up.
+// Probes per scan worth a worker's ~30 ms start-up.
 const PARALLEL_MIN_PROBES = 8192;
-// Port results kept in memory at most per group (bytes): a /16 with -p- stays in a few MB.
+// Hosts discovered at a time (nmap's host group), and handed out before the reader takes them at
+// most twice that (or twice the window, if more): port results kept per group stay under this many
+// bytes, so a /16 with -p- (or a /8 with one port) stays in a few MB. 1024 rather than 4096 hosts
+// took a /16 × 3 ports scan's peak RSS from ~160 MB to ~140 MB, at the same speed.
+const MAX_GROUP_HOSTS = 1024;
 const GROUP_PROBE_BUDGET = 1 << 20;
+const HAND_OUT_SLICE = 256;
+// Port indexes one thread keeps open questions about at most (a byte of outcome and one of tries
+// each): enough hosts to fill any window, never a /8's worth.
+const ACTIVE_PROBE_BUDGET = 1 << 18;
+// Hosts with this many ports are probed by every thread at once, each claiming blocks of 256.
+const SHARE_PORTS_FROM = 1024;
 
 // Descriptors left for everything but probes: Node's own, worker start-up, the catalog files.
 const FD_RESERVE = 48;
@@ -45,7 +61,7 @@ const FD_RESERVE = 48;
  * Probes that fit under this process's open-files limit (getrlimit(2) as /proc/self/limits shows it)
  * with a reserve for files; EMFILE is still handled, this only keeps it from starving module loads.
  */
-function descriptorBudget(): number {
+export function descriptorBudget(): number {
   try {
     const limits = readFileSync('/proc/self/limits', 'utf8');
     const soft = /^Max open files\s+(\d+)/m.exec(limits)?.[1];
@@ -53,6 +69,11 @@ function descriptorBudget(): number {
   } catch {
     return Number.POSITIVE_INFINITY;
   }
+}
+
+/** Hosts per group for `portCount` ports each: at most 4096, and at most ~1 Mi port results. */
+export function groupSizeFor(portCount: number): number {
+  return Math.max(1, Math.min(MAX_GROUP_HOSTS, Math.floor(GROUP_PROBE_BUDGET / Math.max(1, portCount))));
 }
 
 const threadCount = (threads?: number) =>
@@ -67,7 +88,8 @@ export function prepareScanThreads(portCount: number, threads?: number): void {
   if (count > 1 && portCount >= PARALLEL_MIN_PROBES) prewarmScanThreads(count - 1);
 }
 
-function* groupsOf<T>(items: Iterable<T>, size: number): Generator<T[]> {
+/** `items` in arrays of `size` (the last one shorter), read as they are needed. */
+export function* groupsOf<T>(items: Iterable<T>, size: number): Generator<T[]> {
   let group: T[] = [];
   for (const item of items) {
     group.push(item);
@@ -77,30 +99,6 @@ function* groupsOf<T>(items: Iterable<T>, size: number): Generator<T[]> {
     }
   }
   if (group.length > 0) yield group;
-}
-
-/** A minimal async queue: producers push, the generator pulls, in arrival order. */
-class ResultQueue<T> {
-  readonly #items: T[] = [];
-  #wake: (() => void) | null = null;
-  push(item: T): void {
-    this.#items.push(item);
-    this.#wake?.();
-  }
-  shift(): T | undefined {
-    return this.#items.shift();
-  }
-  get size(): number {
-    return this.#items.length;
-  }
-  wait(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#wake = () => {
-        this.#wake = null;
-        resolve();
-      };
-    });
-  }
 }
 
 /**
@@ -147,6 +145,14 @@ async function* scanProtocol(
 /** Options of a UDP scan: those of a TCP scan. */
 export type UdpScanOptions = TcpScanOptions;
 
+/** A host the pass is done with: its discovery verdict and, when it was probed, the engine's result. */
+interface FinishedHost {
+  target: ScanTarget;
+  verdict: DiscoveryResult;
+  engine: EngineHostResult | null;
+  startedAt: string;
+}
+
 async function* scanGroups(
   targets: Iterable<ScanTarget>,
   options: TcpScanOptions,
@@ -166,20 +172,23 @@ async function* scanGroups(
     catalog ??= await loadServiceCatalog();
     return catalog;
   };
-  const threads = threadCount(options.threads);
-  const groupSize = Math.max(1, Math.min(4096, Math.floor(GROUP_PROBE_BUDGET / Math.max(1, ports.length))));
+  const portCount = Math.max(1, ports.length);
+  const groupSize = Math.max(1, Math.floor(options.groupSize ?? groupSizeFor(portCount)));
   const total = (options.targetCount ?? 0) * ports.length;
+  // By default threads pay for their start-up only on scans big enough (the target count is known
+  // up front); a number asked for is used as given.
+  const threads =
+    options.threads !== undefined
+      ? threadCount(options.threads)
+      : (options.targetCount ?? groupSize) * ports.length >= PARALLEL_MIN_PROBES
+        ? threadCount()
+        : 1;
   let done = 0;
   const progress = (count: number) => {
     done += count;
     options.onProgress?.({ done, total });
   };
-  const toResult = async (
-    target: ScanTarget,
-    discovery: DiscoveryResult,
-    engine: EngineHostResult | null,
-    startedAt: string,
-  ): Promise<HostResult> => {
+  const toResult = async ({ target, verdict, engine, startedAt }: FinishedHost): Promise<HostResult> => {
     const built = engine
       ? buildPortResults(ports, engine.outcomes, await getCatalog(), options.listAllPorts ?? false, protocol)
       : { ports: [], extraPorts: [] };
@@ -187,86 +196,104 @@ async function* scanGroups(
       address: target.address,
       family: target.family,
       hostnames: target.hostnames,
-      status: discovery.status,
-      statusReason: discovery.reason,
+      status: verdict.status,
+      statusReason: verdict.reason,
       ports: built.ports,
       extraPorts: built.extraPorts,
       startedAt: engine ? new Date(engine.startedAtMs).toISOString() : startedAt,
       endedAt: engine ? new Date(engine.endedAtMs).toISOString() : new Date().toISOString(),
     };
-    const latency = engine?.srttMs ?? discovery.srttMs;
+    const latency = engine?.srttMs ?? verdict.srttMs;
     if (latency !== null) result.latencyMs = Math.round(latency * 1000) / 1000;
     if (engine?.timedOut) result.timedOut = true;
     return result;
   };
 
-  for (const group of groupsOf(targets, groupSize)) {
-    const startedAt = new Date().toISOString();
-    const verdicts: DiscoveryResult[] = options.skipDiscovery
-      ? group.map(() => ({ status: 'up', reason: 'user-set', srttMs: null }))
-      : await discoverHosts(group, timing, { signal });
-    const up: { target: ScanTarget; verdict: DiscoveryResult }[] = [];
-    for (const [at, target] of group.entries()) {
-      const verdict = verdicts[at]!;
-      if (verdict.status === 'up') up.push({ target, verdict });
-      else {
-        progress(ports.length);
-        yield await toResult(target, verdict, null, startedAt);
+  const finished = new ResultQueue<FinishedHost>();
+  const probing = new Map<number, Omit<FinishedHost, 'engine'>>();
+  // Stops the team when the feed fails or the reader leaves early, not only on the caller's abort.
+  const stopPass = new AbortController();
+  const onAbort = () => stopPass.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  const team = new ProbeTeam({
+    threads,
+    protocol,
+    timing,
+    maxActiveHosts: Math.max(1, Math.min(MAX_GROUP_HOSTS, Math.floor(ACTIVE_PROBE_BUDGET / portCount))),
+    sharePortsFrom: SHARE_PORTS_FROM,
+    signal: stopPass.signal,
+    onHostDone(engine) {
+      const host = probing.get(engine.index)!;
+      probing.delete(engine.index);
+      finished.push({ ...host, engine });
+    },
+    onProbesDone: progress,
+  });
+  // Hosts taken from the targets and not yet handed to the reader: at most about two groups, so a
+  // /8 or a slow reader keeps memory flat; the next group is discovered while this one is probed.
+  let unread = 0;
+  const unreadLimit = Math.max(groupSize, 2 * timing.maxWindow);
+  let roomFor: (() => void) | null = null;
+  const room = () =>
+    new Promise<void>((resolve) => {
+      roomFor = resolve;
+    });
+  const feed = async () => {
+    const groups = groupsOf(targets, groupSize);
+    for (;;) {
+      // Room first, then the next group: the targets are read no further ahead than that.
+      while (unread >= unreadLimit && !stopPass.signal.aborted) await room();
+      // Unroutable targets fail connect() at once, so a whole scan can run as one chain of promise
+      // jobs: give the event loop a turn per group, or closed sockets are never freed (libuv frees
+      // them in its close phase) and memory grows by megabytes a second.
+      await setImmediatePromise();
+      stopPass.signal.throwIfAborted();
+      const next = groups.next();
+      if (next.done) break;
+      const group = next.value;
+      unread += group.length;
+      const startedAt = new Date().toISOString();
+      const verdicts: DiscoveryResult[] = options.skipDiscovery
+        ? group.map(() => ({ status: 'up', reason: 'user-set', srttMs: null }))
+        : await discoverHosts(group, timing, { signal: stopPass.signal });
+      for (const [at, target] of group.entries()) {
+        // A group's hosts go to the threads in slices, a turn of the event loop apart: handing a
+        // thousand at once made them all survive the same young-generation collections, and V8
+        // grew the heap by ~10 MB for it (bench/scan-scale.ts).
+        if (at > 0 && at % HAND_OUT_SLICE === 0) await setImmediatePromise();
+        const verdict = verdicts[at]!;
+        if (verdict.status !== 'up') {
+          progress(ports.length);
+          finished.push({ target, verdict, engine: null, startedAt });
+          continue;
+        }
+        const id = team.add({ address: target.address, family: target.family, ports });
+        probing.set(id, { target, verdict, startedAt });
       }
     }
-    if (up.length === 0) continue;
-    const hosts: EngineHost[] = up.map(({ target }) => ({
-      address: target.address,
-      family: target.family,
-      ports,
-    }));
-    const queue = new ResultQueue<EngineHostResult | null>();
-    const onHostDone = (result: EngineHostResult) => queue.push(result);
-    const useThreads = threads > 1 && hosts.length * ports.length >= PARALLEL_MIN_PROBES;
-    let failure: unknown;
-    let finished = false;
-    const run: Promise<void> = (
-      useThreads
-        ? runTcpProbesParallel(hosts, timing, {
-            threads,
-            onHostDone,
-            // Load the catalog while a worker probes, not after the scan.
-            onWorkerProbing: () => {
-              getCatalog().catch(() => undefined);
-            },
-            onProbesDone: progress,
-            signal,
-            protocol,
-          })
-        : (protocol === 'udp' ? runUdpProbes : runTcpProbes)(hosts[Symbol.iterator](), timing, {
-            maxActiveHosts: hosts.length,
-            onHostDone,
-            onProbesDone: progress,
-            signal,
-          })
-    ).then(
-      () => {
-        finished = true;
-        queue.push(null);
-      },
-      (error: unknown) => {
-        failure = error;
-        finished = true;
-        queue.push(null);
-      },
-    );
-    while (true) {
-      if (queue.size === 0) await queue.wait();
-      const item = queue.shift();
-      if (item === null || item === undefined) {
-        if (finished) break;
-        continue;
-      }
-      const { target, verdict } = up[item.index]!;
-      yield await toResult(target, verdict, item, startedAt);
+    team.end();
+  };
+  const running = team.run();
+  const feeding = feed();
+  const stop = (error: unknown) => {
+    finished.fail(signal.aborted && options.signal?.aborted ? options.signal.reason : error);
+    stopPass.abort(error);
+  };
+  Promise.all([running, feeding]).then(() => finished.close(), stop);
+  try {
+    for (;;) {
+      const host = await finished.next();
+      if (host === undefined) break;
+      yield await toResult(host);
+      unread--;
+      const wake = roomFor as (() => void) | null;
+      roomFor = null;
+      wake?.();
     }
-    await run;
-    if (failure !== undefined)
-      throw signal.aborted && options.signal?.aborted ? options.signal.reason : failure;
+  } finally {
+    stopPass.abort(new Error('the scan pass ended'));
+    (roomFor as (() => void) | null)?.();
+    await Promise.allSettled([running, feeding]);
+    signal.removeEventListener('abort', onAbort);
   }
 }

@@ -1,32 +1,40 @@
-// Worker-thread entry: runs the TCP engine on the hosts it was given, claiming port blocks from the
-// shared cursors; posts when it is done with each host, progress every 100 ms, then "done" or "error".
+// Worker-thread entry: runs one engine per session (one scan pass), fed the hosts the main thread
+// hands it; posts when it is done with each host, progress every 100 ms, then "done" or "error".
+// Between sessions it idles, ready for the next pass.
 import { parentPort } from 'node:worker_threads';
 import { errnoCode } from '../../errors.js';
 import { runTcpProbes } from '../tcp/tcp-connect.js';
 import { runUdpProbes } from '../udp/udp-engine.js';
-import type { ParallelWorkerData, WorkerControl, WorkerMessage } from './parallel.js';
+import { QueueFeed } from './queues.js';
+import type { WorkerControl, WorkerMessage, WorkerSession } from './worker-pool.js';
 
 const PROGRESS_EVERY_MS = 100;
 
 const port = parentPort!;
-const controller = new AbortController();
 const post = (message: WorkerMessage) => port.postMessage(message);
+let session: { feed: QueueFeed; controller: AbortController } | null = null;
 
-// Started ahead of time (prewarmScanThreads), the thread waits here for its share of a scan.
 port.on('message', (message: WorkerControl) => {
-  if (message.type === 'abort') controller.abort(new Error('aborted by the main thread'));
-  else if (message.type === 'run') void run(message.data);
+  if (message.type === 'start') {
+    const feed = new QueueFeed();
+    const controller = new AbortController();
+    session = { feed, controller };
+    void run(message.session, feed, controller.signal);
+  } else if (message.type === 'hosts') {
+    for (const host of message.hosts) session?.feed.push(host);
+  } else if (message.type === 'end') session?.feed.end();
+  else session?.controller.abort(new Error('aborted by the main thread'));
 });
+post({ type: 'ready' });
 
-async function run(data: ParallelWorkerData): Promise<void> {
+async function run(data: WorkerSession, feed: QueueFeed, signal: AbortSignal): Promise<void> {
   let unreported = 0;
   let reportedAt = 0;
-  post({ type: 'ready' });
   try {
     const runProbes = data.protocol === 'udp' ? runUdpProbes : runTcpProbes;
-    await runProbes(data.hosts[Symbol.iterator](), data.timing, {
-      signal: controller.signal,
-      maxActiveHosts: data.hosts.length,
+    await runProbes(feed, data.timing, {
+      signal,
+      maxActiveHosts: data.maxActiveHosts,
       ...(data.ownPorts ? { ownPorts: data.ownPorts } : {}),
       onHostDone({ outcomes: _shared, ...result }) {
         post({ type: 'host', result });
@@ -43,14 +51,12 @@ async function run(data: ParallelWorkerData): Promise<void> {
     });
     post({ type: 'done', count: unreported });
   } catch (error) {
-    if (!controller.signal.aborted) {
+    if (!signal.aborted) {
       post({
         type: 'error',
         code: errnoCode(error) ?? null,
         message: error instanceof Error ? error.message : String(error),
       });
     }
-  } finally {
-    port.close();
   }
 }

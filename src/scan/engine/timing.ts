@@ -235,3 +235,28 @@ export class RateLimiter {
     return Math.max(1, Math.ceil((this.#sent + 1 - allowed) / this.#ratePerMs));
   }
 }
+
+const RESOURCE_STALL_LIMIT_MS = 10_000;
+
+/**
+ * Descriptors or source ports short while none of the engine's own probes is open: someone else
+ * holds them. The engine waits and retries, bounded: after 10 s it gives up with ERR_RESOURCE.
+ */
+export class ResourceStall {
+  #since = -1;
+
+  /** Nothing could start and nothing of ours is open; the error to fail with once the wait is over. */
+  stalled(now: number): EarshotError | null {
+    if (this.#since < 0) this.#since = now;
+    if (now - this.#since <= RESOURCE_STALL_LIMIT_MS) return null;
+    return new EarshotError(
+      'ERR_RESOURCE',
+      'No file descriptor or source port became free for 10 s (EMFILE/EADDRNOTAVAIL): raise the open-files limit (ulimit -n) or close other programs.',
+    );
+  }
+
+  /** A probe could start (or ours hold the descriptors): the wait is over. */
+  clear(): void {
+    this.#since = -1;
+  }
+}

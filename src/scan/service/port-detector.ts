@@ -176,9 +176,10 @@ export class PortDetector {
     const here = registrations.filter((m) => m.protocol === 'tcp' && m.port === this.context.port);
     if (here.length === 0) return finding;
     const program = here[0]!.program;
+    // A reduce, not Math.min(...versions): a peer decides how many mappings come back.
     const versions = here.filter((m) => m.program === program).map((m) => m.version);
-    const low = Math.min(...versions);
-    const high = Math.max(...versions);
+    const low = versions.reduce((a, b) => Math.min(a, b));
+    const high = versions.reduce((a, b) => Math.max(a, b));
     const match: ProbeMatch = {
       name: here[0]!.name ?? 'rpc',
       version: low === high ? `${low}` : `${low}-${high}`,

@@ -26,35 +26,55 @@ export interface ProbeConnection {
 /** Opens a connection for one probe, or null when the peer could not be reached in time. */
 export type Connector = (timeoutMs: number, signal?: AbortSignal) => Promise<ProbeConnection | null>;
 
+// Out of descriptors or memory says nothing about the peer: connect again shortly, within the time
+// the probe has (another part of the program, a scan beside it, will give some back).
+const RESOURCE_CODES = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM']);
+const RESOURCE_RETRY_MS = 20;
+
 function settle<T extends Socket>(
-  socket: T,
+  open: () => T,
   readyEvent: 'connect' | 'secureConnect',
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<ProbeConnection | null> {
-  // A TLS socket cannot be reset (its handle is not a plain TCP handle); it is destroyed instead.
-  const close = () => {
-    if (!(socket instanceof TLSSocket) && !socket.destroyed && socket.readyState === 'open') {
-      socket.resetAndDestroy();
-    } else socket.destroy();
-  };
   return new Promise((resolve) => {
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
+    let socket: T;
+    let retry: NodeJS.Timeout | undefined;
+    // A TLS socket cannot be reset (its handle is not a plain TCP handle); it is destroyed instead.
+    const close = () => {
+      if (!(socket instanceof TLSSocket) && !socket.destroyed && socket.readyState === 'open') {
+        socket.resetAndDestroy();
+      } else socket.destroy();
+    };
+    const detach = () => {
       socket.off(readyEvent, onReady);
       socket.off('error', onError);
+    };
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      clearTimeout(retry);
+      detach();
       signal?.removeEventListener('abort', onAbort);
       if (!ok) close();
       resolve(ok ? { socket, close } : null);
     };
     const onReady = () => done(true);
-    const onError = () => done(false);
+    const onError = (error: NodeJS.ErrnoException) => {
+      if (!RESOURCE_CODES.has(error.code ?? '')) return done(false);
+      detach();
+      socket.destroy();
+      retry = setTimeout(attempt, RESOURCE_RETRY_MS);
+    };
     const onAbort = () => done(false);
+    const attempt = () => {
+      socket = open();
+      socket.once(readyEvent, onReady);
+      socket.once('error', onError);
+      // Errors after the handshake (a reset while reading) end the read; they must not be unhandled.
+      socket.on('error', () => {});
+    };
     const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once(readyEvent, onReady);
-    socket.once('error', onError);
-    // Errors after the handshake (a reset while reading) end the read; they must not be unhandled.
-    socket.on('error', () => {});
+    attempt();
     if (signal?.aborted) done(false);
     else signal?.addEventListener('abort', onAbort, { once: true });
   });
@@ -62,7 +82,8 @@ function settle<T extends Socket>(
 
 /** A plain TCP connector to address:port. */
 export function tcpConnector(address: string, port: number): Connector {
-  return (timeoutMs, signal) => settle(connectTcp({ host: address, port }), 'connect', timeoutMs, signal);
+  return (timeoutMs, signal) =>
+    settle(() => connectTcp({ host: address, port }), 'connect', timeoutMs, signal);
 }
 
 /** A TLS connector (SNI when `servername` is a name, ALPN h2/http1.1, any certificate accepted). */
@@ -73,15 +94,16 @@ export function tlsConnector(
 ): Connector {
   return (timeoutMs, signal) =>
     settle(
-      connectTls({
-        host: address,
-        port,
-        ...(options.servername ? { servername: options.servername } : {}),
-        ALPNProtocols: options.alpn ?? ALPN_OFFER,
-        // Detection, not trust: self-signed and expired certificates are facts to report.
-        rejectUnauthorized: false,
-        minVersion: 'TLSv1',
-      }),
+      () =>
+        connectTls({
+          host: address,
+          port,
+          ...(options.servername ? { servername: options.servername } : {}),
+          ALPNProtocols: options.alpn ?? ALPN_OFFER,
+          // Detection, not trust: self-signed and expired certificates are facts to report.
+          rejectUnauthorized: false,
+          minVersion: 'TLSv1',
+        }),
       'secureConnect',
       timeoutMs,
       signal,

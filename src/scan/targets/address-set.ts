@@ -61,6 +61,11 @@ export function singleProduct(family: AddressFamily, values: readonly number[]):
 
 const partSetSize = (set: PartSet): number => set.reduce((sum, [start, end]) => sum + end - start + 1, 0);
 
+/** How many addresses a product holds. */
+export function productSize(product: AddressProduct): bigint {
+  return product.parts.reduce((size, set) => size * BigInt(partSetSize(set)), 1n);
+}
+
 /** The values of a single-address product, or null when it holds more than one address. */
 export function singleValues(product: AddressProduct): number[] | null {
   const values: number[] = [];

@@ -2,7 +2,13 @@
 import ipaddr from 'ipaddr.js';
 import { EarshotError, quote } from '../../errors.js';
 import type { AddressFamily } from '../../model.js';
-import { type AddressProduct, applyPrefix, normalizePartSet, type PartSet } from './address-set.js';
+import {
+  type AddressProduct,
+  applyPrefix,
+  normalizePartSet,
+  type PartSet,
+  singleProduct,
+} from './address-set.js';
 
 /** What a token names: addresses written out, or a host name (with an optional prefix) to resolve. */
 export type ParsedTarget =
@@ -77,7 +83,17 @@ function parseOctet(token: TargetToken, text: string): PartSet {
   return normalizePartSet(ranges);
 }
 
+const PLAIN_IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
 function parseIpv4(token: TargetToken, text: string, prefixText: string | null): ParsedTarget {
+  // One address written out, by far the commonest line of a big -iL file: no ranges to build.
+  const plain = prefixText === null ? PLAIN_IPV4.exec(text) : null;
+  if (plain) {
+    const values = [Number(plain[1]), Number(plain[2]), Number(plain[3]), Number(plain[4])];
+    if (values.every((value) => value <= 255)) {
+      return { kind: 'addresses', product: singleProduct('ipv4', values), zone: null };
+    }
+  }
   const octets = text.split('.');
   if (octets.length !== 4) {
     throw targetSpecError(

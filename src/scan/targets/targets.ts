@@ -7,6 +7,7 @@ import {
   type AddressProduct,
   ProductDifference,
   productContains,
+  productSize,
   productSpan,
   SpanIndex,
   singleProduct,
@@ -51,6 +52,8 @@ export interface PrepareTargetsOptions {
   /** Default: dns.lookup with every address, in the resolver's order. */
   resolve?: TargetResolver;
   signal?: AbortSignal;
+  /** Refuse more addresses than this (ERR_TARGET_SPEC naming the biggest range); default: no limit. */
+  maxCount?: bigint;
 }
 
 /** An address product with what the user called it. */
@@ -107,8 +110,11 @@ export async function prepareTargets(
     text: text.trim(),
     origin: { role: 'target', where: null },
   }));
-  if (spec.inputFile !== undefined)
-    targetTokens.push(...(await readTokenFile(spec.inputFile, 'target', signal)));
+  // A loop, not push(...tokens): a spread passes every token as an argument, and 150,000 of them
+  // overflow the call stack.
+  if (spec.inputFile !== undefined) {
+    for (const token of await readTokenFile(spec.inputFile, 'target', signal)) targetTokens.push(token);
+  }
   if (targetTokens.length === 0) {
     throw new EarshotError(
       'ERR_TARGET_SPEC',
@@ -122,7 +128,7 @@ export async function prepareTargets(
     })),
   );
   if (spec.excludeFile !== undefined) {
-    excludeTokens.push(...(await readTokenFile(spec.excludeFile, 'exclude', signal)));
+    for (const token of await readTokenFile(spec.excludeFile, 'exclude', signal)) excludeTokens.push(token);
   }
 
   const parsedTargets = targetTokens.map((token) => ({ token, parsed: parseTargetToken(token) }));
@@ -134,9 +140,47 @@ export async function prepareTargets(
 
   const excluded = parsedExcludes.flatMap(({ token, parsed }) => toResolved(token, parsed, resolved, true));
   const targets = parsedTargets.flatMap(({ token, parsed }) => toResolved(token, parsed, resolved, false));
-  return buildTargets(
+  const prepared = buildTargets(
     targets,
     excluded.map((entry) => entry.product),
+  );
+  if (options.maxCount !== undefined && prepared.count > options.maxCount) {
+    throw tooManyTargets(parsedTargets, prepared.count, options.maxCount);
+  }
+  return prepared;
+}
+
+/**
+ * The most addresses a scan takes: the whole IPv4 space, days at a fast pace, yet it ends. An IPv6
+ * /64 (2^64 addresses) would not end at a million addresses a second in 500,000 years.
+ */
+export const FINISHABLE_TARGET_COUNT = 2n ** 32n;
+const SECONDS_PER_YEAR = 365.25 * 24 * 3600;
+
+/** Why `count` addresses are refused, naming the biggest range given and a smaller one. */
+function tooManyTargets(
+  parsed: { token: TargetToken; parsed: ParsedTarget }[],
+  count: bigint,
+  maxCount: bigint,
+): EarshotError {
+  let biggest: { token: TargetToken; size: bigint } | null = null;
+  for (const { token, parsed: target } of parsed) {
+    if (target.kind !== 'addresses') continue;
+    const size = productSize(target.product);
+    if (biggest === null || size > biggest.size) biggest = { token, size };
+  }
+  const years = Number(count) / 1e6 / SECONDS_PER_YEAR;
+  const duration =
+    years >= 1e6 ? `${years.toExponential(1)} years` : `${Math.round(years).toLocaleString('en-US')} years`;
+  const what =
+    biggest !== null && biggest.size > maxCount
+      ? `${JSON.stringify(biggest.token.text)}${biggest.token.origin.where ? ` (${biggest.token.origin.where})` : ''} holds ${biggest.size} addresses`
+      : `The targets hold ${count} addresses`;
+  const prefix = biggest === null ? null : /^([0-9a-f:.]*:[0-9a-f:.]*)\/\d+$/i.exec(biggest.token.text);
+  const narrower = prefix ? ` (${prefix[1]}/112 is 65536 addresses)` : '';
+  return new EarshotError(
+    'ERR_TARGET_SPEC',
+    `${what}; at a million a second a scan would take ${duration}, so earshot scans at most ${maxCount} (as many as the whole IPv4 space). Narrow the range${narrower} or list the hosts to scan in a file (-iL).`,
   );
 }
 

@@ -3,22 +3,33 @@
 // directly (Node's tcp_wrap binding, the layer under net.Socket): a scan opens tens of thousands of
 // connections that carry no data, and net.Socket's streams, timers and listeners would be most of
 // the cost. See docs/netns.md ("Connect scans") for the traps handled here.
-import { EarshotError } from '../../errors.js';
 import { type EngineRunOptions, HostRoster } from '../engine/host-roster.js';
 import { type EngineHost, HostState } from '../engine/host-state.js';
 import { Outcome } from '../engine/outcome.js';
 import { ProbeSlots } from '../engine/probe-slots.js';
-import { ProbeWindow, RateLimiter, type TimingOptions } from '../engine/timing.js';
-import { binding, type ConnectReq, outcomeOfError, SocketPool, type TcpHandle, UV } from './tcp-handles.js';
+import type { HostFeed } from '../engine/queues.js';
+import { ProbeWindow, RateLimiter, ResourceStall, type TimingOptions } from '../engine/timing.js';
+import {
+  binding,
+  type ConnectReq,
+  ephemeralPortRange,
+  isSelfConnect,
+  outcomeOfError,
+  SocketPool,
+  type TcpHandle,
+  UV,
+} from './tcp-handles.js';
 
 export type { EngineHost } from '../engine/host-state.js';
 
-const RESOURCE_STALL_LIMIT_MS = 10_000;
 const MIN_SWEEP_MS = 5;
 
-/** Probes every port of every host from `hosts` on this thread; resolves when all are concluded. */
+/**
+ * Probes every port of every host from `hosts` (a list, or a feed that keeps receiving hosts until
+ * it ends) on this thread; resolves when all are concluded.
+ */
 export async function runTcpProbes(
-  hosts: Iterator<EngineHost>,
+  hosts: HostFeed | Iterator<EngineHost>,
   timing: Readonly<TimingOptions>,
   options: EngineRunOptions,
 ): Promise<void> {
@@ -29,18 +40,18 @@ export async function runTcpProbes(
   const window = new ProbeWindow({ ...timing, initialWindow: timing.maxWindow });
   const limiter = new RateLimiter(timing.maxRate);
   const sockets = new SocketPool();
+  const ephemeral = ephemeralPortRange();
   const roster = new HostRoster(
     hosts,
     (index, host, now) => new HostState(index, host, timing, now),
     options,
+    () => pump(),
   );
-  const active = roster.active;
   const slots = new ProbeSlots<HostState, TcpHandle>(timing.maxWindow);
   const slotDeadline = new Float64Array(slots.size);
-  let robin = 0;
   let answers = 0;
   let gateUntil = 0;
-  let stalledSince = -1;
+  const stall = new ResourceStall();
   let sweepTimer: NodeJS.Timeout | undefined;
   let sweepAt = Number.POSITIVE_INFINITY;
   let pumpTimer: NodeJS.Timeout | undefined;
@@ -60,6 +71,7 @@ export async function runTcpProbes(
 
   const release = (slot: number): HostState => {
     const state = slots.release(slot);
+    roster.requeue(state);
     if (timing.scanDelayMs > 0) gateUntil = performance.now() + timing.scanDelayMs;
     return state;
   };
@@ -76,15 +88,9 @@ export async function runTcpProbes(
     const startedAt = slots.startedAt[slot]!;
     const state = release(slot);
     if (status === 0) {
-      const local: { address?: string; port?: number } = {};
-      const peer: { address?: string; port?: number } = {};
-      handle.getsockname(local);
-      handle.getpeername(peer);
+      const self = ephemeral.has(state.host.ports[index]!) && isSelfConnect(handle);
       // RST, not FIN: a FIN close leaves FIN_WAIT2/CLOSE_WAIT pairs behind by the thousand.
       handle.reset();
-      // A self-connect (the kernel picked the target port as our source port) proves nothing
-      // listens there: a listener would have kept that port out of the ephemeral pool.
-      const self = local.port === peer.port && local.address === peer.address;
       if (!state.done) roster.conclude(state, index, self ? Outcome.closed : Outcome.open);
     } else {
       // A refused socket can connect again: keep it rather than pay for a new one (see SocketPool).
@@ -139,59 +145,39 @@ export async function runTcpProbes(
     return true;
   };
 
+  const canSend = (state: HostState) => state.inFlight < state.window.size;
+
   function pump() {
     if (settled) return;
     roster.reportProbesDone();
     let now = performance.now();
-    roster.pull(now);
-    let limit = window.size;
+    if (now < gateUntil) return armPump(gateUntil - now);
     let resourceLimited = false;
-    while (slots.inFlight < limit && active.length > 0 && !resourceLimited) {
-      if (now < gateUntil) return armPump(gateUntil - now);
-      let progressed = false;
-      for (let scanned = 0; scanned < active.length && slots.inFlight < limit; scanned++) {
-        const state = active[robin++ % active.length]!;
-        if (state.inFlight >= state.window.size || !state.hasWork()) continue;
-        const index = state.claim();
-        if (index < 0) {
-          // Other threads claimed the rest of this host.
-          if (state.isSettled()) roster.finish(state, false);
-          roster.pull(now);
-          continue;
-        }
-        const wait = limiter.delayMs(now);
-        if (wait > 0) {
-          state.retryQueue.push(index);
-          return armPump(wait);
-        }
-        if (!startProbe(state, index, now)) {
-          resourceLimited = true;
-          break;
-        }
-        progressed = true;
-        if (timing.scanDelayMs > 0) gateUntil = Number.POSITIVE_INFINITY;
-        // Finishing a host can shrink `active`; pull the next one in.
-        roster.pull(now);
+    while (slots.inFlight < window.size) {
+      const index = roster.nextProbe(now, canSend);
+      if (index < 0) break;
+      const state = roster.picked!;
+      const wait = limiter.delayMs(now);
+      if (wait > 0) {
+        state.retryQueue.push(index);
+        return armPump(wait);
       }
-      if (!progressed) break;
-      limit = window.size;
+      if (!startProbe(state, index, now)) {
+        resourceLimited = true;
+        break;
+      }
+      if (timing.scanDelayMs > 0) {
+        gateUntil = Number.POSITIVE_INFINITY;
+        break;
+      }
       now = performance.now();
     }
     if (resourceLimited && slots.inFlight === 0) {
-      // Nothing of ours is open yet descriptors are short: someone else holds them. Wait, bounded.
-      if (stalledSince < 0) stalledSince = now;
-      if (now - stalledSince > RESOURCE_STALL_LIMIT_MS) {
-        return fail(
-          new EarshotError(
-            'ERR_RESOURCE',
-            'No file descriptor or source port became free for 10 s (EMFILE/EADDRNOTAVAIL): raise the open-files limit (ulimit -n) or close other programs.',
-          ),
-        );
-      }
-      return armPump(10);
+      const error = stall.stalled(now);
+      return error ? fail(error) : armPump(10);
     }
-    stalledSince = -1;
-    if (slots.inFlight === 0 && active.length === 0 && roster.exhausted) {
+    stall.clear();
+    if (slots.inFlight === 0 && roster.active.size === 0 && roster.exhausted) {
       roster.reportProbesDone();
       settled = true;
       settle();
@@ -219,7 +205,7 @@ export async function runTcpProbes(
     if (settled) return;
     const now = performance.now();
     let nextAt = Number.POSITIVE_INFINITY;
-    for (const state of [...active]) {
+    for (const state of [...roster.active]) {
       if (state.deadline <= now) {
         closeHostProbes(state);
         roster.finish(state, true);
@@ -243,9 +229,11 @@ export async function runTcpProbes(
     const due = expired;
     expired = [];
     const lost = new Set<HostState>();
+    const now = performance.now();
     for (const slot of due) {
       const handle = slots.handle[slot];
-      if (handle === null || handle === undefined) continue;
+      // Answered since the sweep, and maybe already holding a new probe: that one is not due.
+      if (handle === null || handle === undefined || slotDeadline[slot]! > now) continue;
       const index = slots.portIndex[slot]!;
       const state = release(slot);
       handle.close();

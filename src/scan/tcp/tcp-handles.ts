@@ -1,5 +1,6 @@
 // Node's tcp_wrap binding (the layer under net.Socket) as the engine uses it: handle types, the
 // libuv error codes it tells apart, their meaning as port outcomes, and a pool of reusable sockets.
+import { readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { AddressFamily } from '../../model.js';
 import { Outcome, type OutcomeCode } from '../engine/outcome.js';
@@ -72,6 +73,37 @@ export function outcomeOfError(status: number): OutcomeCode | null {
     default:
       return Outcome.noResponse;
   }
+}
+
+/** The source ports the kernel picks from (ip-sysctl.rst: ip_local_port_range, for IPv4 and IPv6). */
+export interface PortRange {
+  has(port: number): boolean;
+}
+
+/** Reads ip_local_port_range; when it cannot be read, every port is taken as possible. */
+export function ephemeralPortRange(): PortRange {
+  let low = 0;
+  let high = 65535;
+  try {
+    const match = /^(\d+)\s+(\d+)/.exec(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'));
+    if (match) [low, high] = [Number(match[1]), Number(match[2])];
+  } catch {
+    // No procfs: check every open port.
+  }
+  return { has: (port) => port >= low && port <= high };
+}
+
+/**
+ * True when a connected socket reached itself: the kernel picked the target port as our source port,
+ * which proves nothing listens there (a listener would have kept that port out of the ephemeral
+ * pool). Only a port in the ephemeral range can be picked, so only those need the two look-ups.
+ */
+export function isSelfConnect(handle: TcpHandle): boolean {
+  const local: { address?: string; port?: number } = {};
+  const peer: { address?: string; port?: number } = {};
+  handle.getsockname(local);
+  handle.getpeername(peer);
+  return local.port === peer.port && local.address === peer.address;
 }
 
 /**

@@ -7,7 +7,8 @@ import { type EngineRunOptions, HostRoster } from '../engine/host-roster.js';
 import { type EngineHost, HostState } from '../engine/host-state.js';
 import { Outcome } from '../engine/outcome.js';
 import { ProbeSlots } from '../engine/probe-slots.js';
-import { ProbeWindow, RateLimiter, type TimingOptions } from '../engine/timing.js';
+import type { HostFeed } from '../engine/queues.js';
+import { ProbeWindow, RateLimiter, ResourceStall, type TimingOptions } from '../engine/timing.js';
 import { isOwnAddress, readOwnAddresses } from '../targets/own-addresses.js';
 import {
   binding,
@@ -46,9 +47,9 @@ class UdpHostState extends HostState {
   }
 }
 
-/** Probes every port of every host from `hosts` over UDP on this thread; resolves when all are concluded. */
+/** Probes every port of every host from `hosts` (a list or a feed) over UDP on this thread; resolves when all are concluded. */
 export async function runUdpProbes(
-  hosts: Iterator<EngineHost>,
+  hosts: HostFeed | Iterator<EngineHost>,
   timing: Readonly<TimingOptions>,
   options: UdpRunOptions,
 ): Promise<void> {
@@ -62,8 +63,8 @@ export async function runUdpProbes(
     (index, host, now) =>
       new UdpHostState(index, host, timing, now, isOwnAddress(host.address, ownAddresses)),
     options,
+    () => pump(),
   );
-  const active = roster.active;
   const slots = new ProbeSlots<UdpHostState, UdpHandle>(timing.maxWindow);
   const spares: UdpHandle[][] = [[], []];
   const ownPorts = options.ownPorts ?? createOwnPortMap();
@@ -73,7 +74,6 @@ export async function runUdpProbes(
     Atomics.load(ownPorts, ownPortIndex(family, port)) === 1;
   const allHandles = new Set<UdpHandle>();
   let gateUntil = 0;
-  let robin = 0;
   let settled = false;
   let settle!: (error?: unknown) => void;
   const finished = new Promise<void>((resolve, reject) => {
@@ -85,8 +85,15 @@ export async function runUdpProbes(
     settle(error);
   };
 
-  const newHandle = (family: AddressFamily): UdpHandle => {
+  const newHandle = (family: AddressFamily): UdpHandle | null => {
+    // Spares are kept per family: without this, a scan of v4 and v6 hosts would hold up to twice
+    // its window of sockets, past the open-files budget. The other family gives one up.
+    if (allHandles.size >= slots.size) {
+      const other = spares[family === 'ipv6' ? 0 : 1]!.pop();
+      if (other !== undefined) retire(other);
+    }
     const handle = openUdpHandle(family, ownPorts);
+    if (handle === null) return null;
     handle.onmessage = onmessage;
     allHandles.add(handle);
     return handle;
@@ -102,6 +109,7 @@ export async function runUdpProbes(
   const release = (slot: number): UdpHostState => {
     const handle = slots.handle[slot]!;
     const state = slots.release(slot);
+    roster.requeue(state);
     handle.slot = -1;
     if (handle.disconnect() === 0) spares[state.host.family === 'ipv6' ? 1 : 0]!.push(handle);
     else retire(handle);
@@ -149,6 +157,11 @@ export async function runUdpProbes(
     // The socket first, then the look-up: two threads that each bind a new socket and then probe
     // the other's port cannot both miss the other's mark (sequentially consistent Atomics).
     const handle = spare.pop() ?? newHandle(family);
+    if (handle === null) {
+      window.onResourceLimit(slots.inFlight);
+      state.retryQueue.push(index);
+      return false;
+    }
     if (state.own && isOwnPort(family, port)) {
       spare.push(handle);
       state.tries[index] = state.tries[index]! + 1;
@@ -183,40 +196,41 @@ export async function runUdpProbes(
     return true;
   };
 
+  let pumpNow = 0;
+  const stall = new ResourceStall();
+  const canSend = (state: UdpHostState) => state.inFlight < state.window.size && pumpNow >= state.nextSendAt;
+
   const pump = () => {
     if (settled) return;
-    const now = performance.now();
-    roster.pull(now);
-    if (now < gateUntil) return;
-    let idle = 0;
-    while (slots.hasFree && slots.inFlight < window.size && active.length > 0 && idle < active.length) {
-      robin %= active.length;
-      const state = active[robin]!;
-      if (now > state.deadline) {
-        roster.finish(state, true);
-        continue;
-      }
-      if (state.inFlight >= state.window.size || !state.hasWork() || now < state.nextSendAt) {
-        idle++;
-        robin++;
-        continue;
-      }
-      if (limiter.delayMs(now) > 0) break;
-      const index = state.claim();
-      if (index < 0) {
-        idle++;
-        robin++;
-        continue;
-      }
-      idle = 0;
-      if (!startProbe(state, index, now)) break;
-      if (timing.scanDelayMs > 0) {
-        gateUntil = now + timing.scanDelayMs;
+    pumpNow = performance.now();
+    if (pumpNow < gateUntil) return;
+    let resourceLimited = false;
+    while (slots.hasFree && slots.inFlight < window.size) {
+      const index = roster.nextProbe(pumpNow, canSend);
+      if (index < 0) break;
+      const state = roster.picked!;
+      if (limiter.delayMs(pumpNow) > 0) {
+        state.retryQueue.push(index);
         break;
       }
+      if (!startProbe(state, index, pumpNow)) {
+        resourceLimited = true;
+        break;
+      }
+      if (timing.scanDelayMs > 0) {
+        gateUntil = pumpNow + timing.scanDelayMs;
+        break;
+      }
+      pumpNow = performance.now();
     }
     roster.reportProbesDone();
-    if (active.length === 0 && roster.exhausted && slots.inFlight === 0 && !settled) {
+    // No socket could be opened and none of ours is open: wait for descriptors (the sweep timer
+    // pumps again), bounded.
+    if (resourceLimited && slots.inFlight === 0) {
+      const error = stall.stalled(pumpNow);
+      if (error) return fail(error);
+    } else stall.clear();
+    if (roster.active.size === 0 && roster.exhausted && slots.inFlight === 0 && !settled) {
       settled = true;
       settle();
     }
@@ -224,6 +238,11 @@ export async function runUdpProbes(
 
   const sweep = () => {
     const now = performance.now();
+    for (const state of [...roster.active]) {
+      if (now > state.deadline) roster.finish(state, true);
+      // A paced host whose time has come is back in the round robin.
+      else if (state.nextSendAt <= now) roster.requeue(state);
+    }
     for (let slot = 0; slot < slots.size; slot++) {
       const state = slots.host[slot];
       // Timed against the host's current RTT estimate, not the one at sending: the first probes

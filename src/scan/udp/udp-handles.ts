@@ -39,6 +39,9 @@ const BIND_ATTEMPTS = 64;
 // UDP_V6ONLY: a udp6 socket that never sees v4-mapped peers (uv_udp_flags).
 const UV_UDP_IPV6ONLY = 1;
 
+// Running out of descriptors, buffers or memory says nothing about the target: retry later.
+const RESOURCE_ERRNOS = new Set([errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM]);
+
 /** Errors of a UDP probe and what they say about the port; null: retry later (resources). */
 export function outcomeOfUdpError(status: number): OutcomeCode | null {
   switch (-status) {
@@ -81,11 +84,13 @@ export function ownPortIndex(family: AddressFamily, port: number): number {
 }
 
 /**
- * A UDP socket bound to a random ephemeral port by number, receiving, marked in `ownPorts`.
- * By number, because disconnect(2) of a socket bound to port 0 gives its port back (the kernel keeps
- * only ports bound explicitly, SOCK_BINDPORT_LOCK) and the next connect would pick another one.
+ * A UDP socket bound to a random ephemeral port by number, receiving, marked in `ownPorts`; null when
+ * the process or system is out of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM): retry
+ * later, as for a TCP connect. By number, because disconnect(2) of a socket bound to port 0 gives
+ * its port back (the kernel keeps only ports bound explicitly, SOCK_BINDPORT_LOCK) and the next
+ * connect would pick another one.
  */
-export function openUdpHandle(family: AddressFamily, ownPorts: Uint8Array): UdpHandle {
+export function openUdpHandle(family: AddressFamily, ownPorts: Uint8Array): UdpHandle | null {
   let status = 0;
   for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
     const port = EPHEMERAL_LOW + Math.floor(Math.random() * (EPHEMERAL_HIGH - EPHEMERAL_LOW));
@@ -95,6 +100,7 @@ export function openUdpHandle(family: AddressFamily, ownPorts: Uint8Array): UdpH
     if (status !== 0) {
       handle.close();
       if (-status === errno.EADDRINUSE || -status === errno.EACCES) continue;
+      if (RESOURCE_ERRNOS.has(-status)) return null;
       break;
     }
     handle.localPort = ownPortIndex(family, port);

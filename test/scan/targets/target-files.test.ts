@@ -96,3 +96,39 @@ describe('prepareTargets: files and exclusions', () => {
     assert.deepEqual(list(prepared), ['10.0.0.0', '10.0.0.1', '10.0.0.3', 'fd00::', 'fd00::1']);
   });
 });
+
+describe('prepareTargets: 200,000 targets and exclusions from files', () => {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'earshot-targets-big-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  // 10.a.b.c for i in [0, count): distinct addresses, one per line.
+  const addresses = (count: number, offset = 0) =>
+    Array.from({ length: count }, (_, i) => {
+      const n = i + offset;
+      return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+    });
+
+  it('reads an -iL of 200,000 addresses and an --exclude-file of 200,000 (no call-stack overflow)', async () => {
+    const inputFile = join(dir, 'targets.txt');
+    const excludeFile = join(dir, 'exclude.txt');
+    await writeFile(inputFile, `${addresses(200_000).join('\n')}\n`);
+    // Half of the exclusions hit targets, half lie beyond them.
+    await writeFile(excludeFile, `${addresses(200_000, 100_000).join('\n')}\n`);
+    const prepared = await prepare({ targets: [], inputFile, excludeFile });
+    assert.equal(prepared.count, 100_000n);
+    assert.deepEqual(list(prepared, 2), ['10.0.0.0', '10.0.0.1']);
+    assert.equal(list(prepared).length, 1000);
+  });
+
+  it('excludes 200,000 addresses from a /8 and counts the rest exactly', async () => {
+    const excludeFile = join(dir, 'exclude-range.txt');
+    await writeFile(excludeFile, `${addresses(200_000).join('\n')}\n`);
+    const prepared = await prepare({ targets: ['10.0.0.0/8'], excludeFile });
+    assert.equal(prepared.count, 2n ** 24n - 200_000n);
+    assert.deepEqual(list(prepared, 1), [addresses(1, 200_000)[0]]);
+  });
+});

@@ -223,3 +223,45 @@ describe('prepareTargets: names', () => {
     await assert.rejects(pending, (error) => error === reason);
   });
 });
+
+describe('prepareTargets: ranges too large to ever scan', () => {
+  const limit = { maxCount: 2n ** 32n };
+  it('refuses ::/0 and an IPv6 /64, saying how long they would take and what to write instead', async () => {
+    await assert.rejects(
+      prepareTargets({ targets: ['fd00::/64'] }, limit),
+      (error: unknown) =>
+        isEarshotError(error, 'ERR_TARGET_SPEC') &&
+        error.message ===
+          '"fd00::/64" holds 18446744073709551616 addresses; at a million a second a scan would take 584,542 years, so earshot scans at most 4294967296 (as many as the whole IPv4 space). Narrow the range (fd00::/112 is 65536 addresses) or list the hosts to scan in a file (-iL).',
+    );
+    await assert.rejects(
+      prepareTargets({ targets: ['127.0.0.1', '::/0'] }, limit),
+      (error: unknown) =>
+        isEarshotError(error, 'ERR_TARGET_SPEC') &&
+        /^"::\/0" holds 340282366920938463463374607431768211456 addresses; .* 1\.1e\+25 years/.test(
+          error.message,
+        ),
+    );
+  });
+
+  it('counts the targets together, and after exclusions', async () => {
+    await assert.rejects(
+      prepareTargets({ targets: ['0.0.0.0/0', 'fd00::/112'] }, limit),
+      (error: unknown) =>
+        isEarshotError(error, 'ERR_TARGET_SPEC') &&
+        /^The targets hold 4295032832 addresses;/.test(error.message),
+    );
+    const narrowed = await prepareTargets(
+      { targets: ['fd00::/64'], exclude: ['fd00::/65'] },
+      {
+        maxCount: 2n ** 63n,
+      },
+    );
+    assert.equal(narrowed.count, 2n ** 63n);
+  });
+
+  it('takes the whole IPv4 space, and an IPv6 /96 of the same size', async () => {
+    assert.equal((await prepareTargets({ targets: ['0.0.0.0/0'] }, limit)).count, 2n ** 32n);
+    assert.equal((await prepareTargets({ targets: ['fd00::/96'] }, limit)).count, 2n ** 32n);
+  });
+});

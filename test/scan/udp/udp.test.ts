@@ -5,7 +5,9 @@ import { describe, it } from 'node:test';
 import { createServiceCatalog } from '../../../src/catalog/services.js';
 import type { HostResult } from '../../../src/model.js';
 import { scanUdpHosts } from '../../../src/scan/engine/scan-hosts.js';
+import { prewarmScanThreads } from '../../../src/scan/engine/worker-pool.js';
 import { UDP_PAYLOADS, udpPayloadFor } from '../../../src/scan/udp/udp-payloads.js';
+import { skipUnlessRoot } from '../../helpers/netns.js';
 
 const catalog = createServiceCatalog([]);
 const target = { address: '127.0.0.1', family: 'ipv4' as const, hostnames: [] };
@@ -90,6 +92,42 @@ describe('scanUdpHosts', () => {
       assert.ok(Date.now() - started < 2000, 'stopped promptly');
     } finally {
       silent.close();
+    }
+  });
+});
+
+// Run inside the suite's namespace (scripts/run-tests.sh). A reply from a wildcard socket would come
+// from 127.0.0.1, not the 127.1.0.x probed, and a connected socket drops it: each host's port is one
+// we just freed, and its port-unreachable (loopback is never rate-limited) says closed.
+describe('scanUdpHosts over many host groups', { skip: skipUnlessRoot }, () => {
+  it('crosses many groups on two threads and reports every host once, exactly', async () => {
+    await prewarmScanThreads(1);
+    const freed = await bound(false);
+    const freedPort = freed.address().port;
+    freed.close();
+    const targets = Array.from({ length: 256 }, (_, i) => ({
+      address: `127.1.0.${i}`,
+      family: 'ipv4' as const,
+      hostnames: [],
+    }));
+    const hosts: HostResult[] = [];
+    for await (const host of scanUdpHosts(targets, {
+      ports: [freedPort],
+      catalog,
+      threads: 2,
+      groupSize: 16,
+      skipDiscovery: true,
+    })) {
+      hosts.push(host);
+    }
+    assert.equal(hosts.length, 256);
+    assert.equal(new Set(hosts.map((host) => host.address)).size, 256, 'no host twice');
+    for (const host of hosts) {
+      assert.deepEqual(
+        host.extraPorts,
+        [{ state: 'closed', count: 1, reasons: { 'port-unreach': 1 }, protocol: 'udp' }],
+        host.address,
+      );
     }
   });
 });

@@ -1,0 +1,331 @@
+// Spreads one scan pass over threads. Each thread runs one engine for the whole pass and is fed hosts
+// as it has room: a host with few ports goes to one thread, a host with many ports to every thread,
+// which then claim blocks of its port indexes from a shared cursor (Atomics.add) and write outcomes
+// into shared bytes, so a core that is busy elsewhere simply claims fewer. No thread waits at a group
+// boundary: hosts keep flowing until the pass ends. A connect costs mostly kernel time: a second core
+// nearly halves a full -p- scan.
+import { EarshotError, type EarshotErrorCode } from '../../errors.js';
+import { runTcpProbes } from '../tcp/tcp-connect.js';
+import { runUdpProbes } from '../udp/udp-engine.js';
+import { createOwnPortMap } from '../udp/udp-handles.js';
+import type { EngineHostResult } from './host-roster.js';
+import type { EngineHost } from './host-state.js';
+import { Fifo, QueueFeed } from './queues.js';
+import type { TimingOptions } from './timing.js';
+import {
+  type PooledWorker,
+  returnWorker,
+  takeWorker,
+  type WorkerControl,
+  type WorkerMessage,
+  type WorkerSession,
+} from './worker-pool.js';
+
+/** What a pass over several threads needs. */
+export interface ProbeTeamOptions {
+  threads: number;
+  protocol: 'tcp' | 'udp';
+  /** The whole pass's timing; each thread gets its share of the window and rate. */
+  timing: Readonly<TimingOptions>;
+  /** Hosts one thread probes at the same time at most. */
+  maxActiveHosts: number;
+  /** Hosts with at least this many ports are shared by every thread. */
+  sharePortsFrom: number;
+  signal: AbortSignal;
+  /** A host every thread holding it has finished: `index` is the id `add` returned. */
+  onHostDone(result: EngineHostResult): void;
+  onProbesDone?(count: number): void;
+}
+
+/** Splits the window and rate of `timing` among `parts` threads. */
+function shareTiming(timing: Readonly<TimingOptions>, parts: number): TimingOptions {
+  return {
+    ...timing,
+    maxWindow: Math.max(1, Math.ceil(timing.maxWindow / parts)),
+    initialWindow: Math.max(1, Math.ceil(timing.initialWindow / parts)),
+    maxRate: timing.maxRate / parts,
+  };
+}
+
+interface TeamThread {
+  /** The main thread's feed; workers are fed by message. */
+  feed: QueueFeed | null;
+  entry: PooledWorker | null;
+  /** Hosts handed to this thread that it has not reported yet. */
+  assigned: number;
+  /** Hosts to post to the worker in the next batch. */
+  batch: EngineHost[];
+  done: boolean;
+  /** The worker's listeners for this pass, removed when it ends. */
+  listeners: { message(message: WorkerMessage): void; error(error: unknown): void; exit(): void } | null;
+}
+
+interface TeamHost {
+  host: EngineHost;
+  shared: boolean;
+  holders: number;
+  parts: Omit<EngineHostResult, 'outcomes'>[];
+  /** The main thread's own bytes, for a host no other thread held. */
+  outcomes: Uint8Array | null;
+}
+
+/**
+ * One pass of a scan over the main thread and up to `threads - 1` workers: `add` hands hosts in as
+ * they are known, `end` says no more follow, `run` resolves once every host was reported.
+ */
+export class ProbeTeam {
+  readonly #options: ProbeTeamOptions;
+  readonly #timing: TimingOptions;
+  readonly #capacity: number;
+  readonly #threads: TeamThread[] = [];
+  readonly #recruits: PooledWorker[] = [];
+  readonly #pending = new Fifo<EngineHost>();
+  readonly #hosts = new Map<number, TeamHost>();
+  readonly #ownPorts: Uint8Array | undefined;
+  readonly #stop = new AbortController();
+  #nextId = 0;
+  #ending = false;
+  #ended = false;
+  #workersDone: (() => void) | null = null;
+
+  constructor(options: ProbeTeamOptions) {
+    this.#options = options;
+    this.#timing = shareTiming(options.timing, Math.max(1, options.threads));
+    // A few hosts beyond the active ones wait in each thread's feed, so no thread waits on a message.
+    this.#capacity = options.maxActiveHosts + Math.ceil(options.maxActiveHosts / 4);
+    this.#ownPorts = options.protocol === 'udp' ? createOwnPortMap() : undefined;
+    this.#threads.push({
+      feed: new QueueFeed(),
+      entry: null,
+      assigned: 0,
+      batch: [],
+      done: false,
+      listeners: null,
+    });
+  }
+
+  /** Hands a host to the team; returns the id its result will carry as `index`. */
+  add(host: Omit<EngineHost, 'id' | 'shared'>): number {
+    const id = this.#nextId++;
+    const withId: EngineHost = { ...host, id };
+    if (this.#options.threads > 1) {
+      withId.shared = {
+        cursor: new Int32Array(new SharedArrayBuffer(4)),
+        outcomes: new Uint8Array(new SharedArrayBuffer(host.ports.length)),
+      };
+    }
+    this.#pending.push(withId);
+    this.#assign();
+    return id;
+  }
+
+  /** No host follows; the threads end once every host is reported. */
+  end(): void {
+    this.#ending = true;
+    this.#assign();
+  }
+
+  /** Runs the pass until `end` and every host reported; rejects with the first failure or the abort reason. */
+  async run(): Promise<void> {
+    const { signal } = this.#options;
+    const stop = this.#stop;
+    const onAbort = () => stop.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    const stopped = new Promise<never>((_, reject) => {
+      stop.signal.addEventListener('abort', () => reject(stop.signal.reason), { once: true });
+    });
+    stopped.catch(() => undefined);
+    stop.signal.addEventListener('abort', () => {
+      for (const thread of this.#threads) thread.entry?.worker.postMessage({ type: 'abort' });
+    });
+    let clean = false;
+    try {
+      for (let part = 1; part < this.#options.threads; part++) this.#recruit();
+      const main = this.#threads[0]!;
+      const runProbes = this.#options.protocol === 'udp' ? runUdpProbes : runTcpProbes;
+      await runProbes(main.feed!, this.#timing, {
+        maxActiveHosts: this.#options.maxActiveHosts,
+        ...(this.#ownPorts ? { ownPorts: this.#ownPorts } : {}),
+        signal: stop.signal,
+        onHostDone: ({ outcomes, ...result }) => this.#reported(main, result, outcomes),
+        ...(this.#options.onProbesDone ? { onProbesDone: this.#options.onProbesDone } : {}),
+      });
+      main.done = true;
+      await Promise.race([this.#allWorkersDone(), stopped]);
+      stop.signal.throwIfAborted();
+      clean = true;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      await this.#release(clean);
+    }
+  }
+
+  #recruit(): void {
+    const entry = takeWorker();
+    this.#recruits.push(entry);
+    const thread: TeamThread = { feed: null, entry, assigned: 0, batch: [], done: false, listeners: null };
+    if (entry.ready) this.#join(thread);
+    else entry.onReady = () => this.#join(thread);
+  }
+
+  /** A booted worker takes part: it starts its engine and joins the shared hosts still in progress. */
+  #join(thread: TeamThread): void {
+    const entry = thread.entry!;
+    entry.onReady = null;
+    if (this.#ended || this.#stop.signal.aborted || entry.failed) return;
+    this.#threads.push(thread);
+    const lost = (error: unknown) => {
+      if (!thread.done) this.#stop.abort(error);
+    };
+    thread.listeners = {
+      message: (message) => this.#onMessage(thread, message),
+      error: (error) =>
+        lost(
+          new EarshotError(
+            'ERR_RESOURCE',
+            `A scan worker thread failed (${error instanceof Error ? error.message : String(error)}) before it finished its share of the probes: rerun with fewer --threads, or --threads 1.`,
+            { cause: error },
+          ),
+        ),
+      exit: () =>
+        lost(
+          new EarshotError(
+            'ERR_RESOURCE',
+            'A scan worker thread exited before it finished its share of the probes: rerun with fewer --threads, or --threads 1.',
+          ),
+        ),
+    };
+    entry.worker.on('message', thread.listeners.message);
+    entry.worker.on('error', thread.listeners.error);
+    entry.worker.on('exit', thread.listeners.exit);
+    const session: WorkerSession = {
+      timing: this.#timing,
+      protocol: this.#options.protocol,
+      maxActiveHosts: this.#options.maxActiveHosts,
+      ...(this.#ownPorts ? { ownPorts: this.#ownPorts } : {}),
+    };
+    entry.worker.postMessage({ type: 'start', session } satisfies WorkerControl);
+    for (const held of this.#hosts.values()) {
+      if (!held.shared || Atomics.load(held.host.shared!.cursor, 0) >= held.host.ports.length) continue;
+      held.holders++;
+      this.#give(thread, held.host);
+    }
+    this.#assign();
+  }
+
+  #onMessage(thread: TeamThread, message: WorkerMessage): void {
+    if (message.type === 'host') this.#reported(thread, message.result, null);
+    else if (message.type === 'progress') this.#options.onProbesDone?.(message.count);
+    else if (message.type === 'done') {
+      this.#options.onProbesDone?.(message.count);
+      thread.done = true;
+      this.#checkWorkersDone();
+    } else if (message.type === 'error') {
+      const code = message.code?.startsWith('ERR_') ? (message.code as EarshotErrorCode) : 'ERR_RESOURCE';
+      this.#stop.abort(new EarshotError(code, message.message));
+    }
+  }
+
+  #give(thread: TeamThread, host: EngineHost): void {
+    thread.assigned++;
+    if (thread.feed) thread.feed.push(host);
+    else thread.batch.push(host);
+  }
+
+  /** Hands waiting hosts to threads with room, and ends the threads once `end` came and none wait. */
+  #assign(): void {
+    const threads = this.#threads;
+    for (let host = this.#pending.peek(); host !== undefined; host = this.#pending.peek()) {
+      const shared = host.shared !== undefined && host.ports.length >= this.#options.sharePortsFrom;
+      // A small host goes to the thread with the most room; a big one waits until every thread has some.
+      let target: TeamThread | null = null;
+      let everyHasRoom = true;
+      for (const thread of threads) {
+        if (thread.assigned >= this.#capacity) everyHasRoom = false;
+        else if (target === null || thread.assigned < target.assigned) target = thread;
+      }
+      if (target === null || (shared && !everyHasRoom)) break;
+      this.#pending.shift();
+      const holders = shared ? threads : [target];
+      this.#hosts.set(host.id!, { host, shared, holders: holders.length, parts: [], outcomes: null });
+      for (const thread of holders) this.#give(thread, host);
+    }
+    const endNow = this.#ending && !this.#ended && this.#pending.size === 0;
+    if (endNow) this.#ended = true;
+    for (const thread of threads) {
+      if (thread.entry && thread.batch.length > 0) {
+        thread.entry.worker.postMessage({ type: 'hosts', hosts: thread.batch } satisfies WorkerControl);
+        thread.batch = [];
+      }
+      if (!endNow) continue;
+      if (thread.feed) thread.feed.end();
+      else thread.entry!.worker.postMessage({ type: 'end' } satisfies WorkerControl);
+    }
+  }
+
+  #reported(
+    thread: TeamThread,
+    result: Omit<EngineHostResult, 'outcomes'>,
+    outcomes: Uint8Array | null,
+  ): void {
+    thread.assigned--;
+    const held = this.#hosts.get(result.index);
+    if (held) {
+      held.parts.push(result);
+      if (!held.host.shared && outcomes) held.outcomes = outcomes;
+      if (held.parts.length >= held.holders) {
+        this.#hosts.delete(result.index);
+        this.#options.onHostDone(combine(held));
+      }
+    }
+    this.#assign();
+  }
+
+  #allWorkersDone(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#workersDone = resolve;
+      this.#checkWorkersDone();
+    });
+  }
+
+  #checkWorkersDone(): void {
+    if (this.#threads.every((thread) => thread.done)) this.#workersDone?.();
+  }
+
+  /** Workers that finished cleanly, or never joined, go back to the idle pool; any other is stopped. */
+  async #release(clean: boolean): Promise<void> {
+    const returning: Promise<void>[] = [];
+    for (const entry of this.#recruits) {
+      const thread = this.#threads.find((candidate) => candidate.entry === entry);
+      if (thread?.listeners) {
+        entry.worker.off('message', thread.listeners.message);
+        entry.worker.off('error', thread.listeners.error);
+        entry.worker.off('exit', thread.listeners.exit);
+      }
+      returning.push(returnWorker(entry, thread === undefined || (clean && thread.done)));
+    }
+    await Promise.all(returning);
+  }
+}
+
+/** One host's result from the parts every thread holding it reported. */
+function combine(held: TeamHost): EngineHostResult {
+  const { parts } = held;
+  let srttMs: number | null = null;
+  let startedAtMs = Number.POSITIVE_INFINITY;
+  let endedAtMs = 0;
+  for (const part of parts) {
+    if (part.srttMs !== null && (srttMs === null || part.srttMs < srttMs)) srttMs = part.srttMs;
+    if (part.startedAtMs < startedAtMs) startedAtMs = part.startedAtMs;
+    if (part.endedAtMs > endedAtMs) endedAtMs = part.endedAtMs;
+  }
+  return {
+    index: held.host.id!,
+    outcomes: held.host.shared?.outcomes ?? held.outcomes ?? new Uint8Array(held.host.ports.length),
+    timedOut: parts.some((part) => part.timedOut),
+    srttMs,
+    startedAtMs,
+    endedAtMs,
+  };
+}
