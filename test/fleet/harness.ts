@@ -11,12 +11,7 @@ import { addUser } from '../../src/fleet/server/auth/users.js';
 import { openPool } from '../../src/fleet/server/db/connect.js';
 import { migrate } from '../../src/fleet/server/db/migrate.js';
 import { type RunningServer, type ServerOptions, startServer } from '../../src/fleet/server/server.js';
-import type { VerifyReport } from '../../src/model.js';
-
-/** The minimal event schema the tests use until watch publishes schema/earshot-event.schema.json. */
-export const TEST_EVENT_SCHEMA = fileURLToPath(
-  new URL('./fixtures/earshot-event.schema.json', import.meta.url),
-);
+import type { EarshotEvent, VerifyReport } from '../../src/model.js';
 
 /** A captured `earshot verify --json` report (test/fleet/fixtures/capture.sh made them). */
 export function fixtureReport(name: 'quiet' | 'listeners' | 'suspicious'): VerifyReport {
@@ -35,6 +30,22 @@ export function reportFor(
   report.host.hostname = hostname;
   report.stats.endedAt = endedAt;
   return report;
+}
+
+/** A watch event of `host` (schema/earshot-event.schema.json): a listener opened on `port` by default. */
+export function eventFor(host: string, fields: Partial<EarshotEvent> = {}): EarshotEvent {
+  return {
+    id: randomUUID(),
+    type: 'listener-opened',
+    time: new Date().toISOString(),
+    host,
+    severity: 'notice',
+    protocol: 'tcp',
+    port: 9000,
+    address: '0.0.0.0',
+    owners: [],
+    ...fields,
+  };
 }
 
 /** A snapshot body. */
@@ -78,9 +89,9 @@ export async function request(
   return { status: response.status, headers: response.headers, body: parsed, text };
 }
 
-/** Starts a server on `db` with the test event schema. */
+/** Starts a server on `db` (a free port unless `options.port`). */
 export function startTestServer(db: string, options: Partial<ServerOptions> = {}): Promise<RunningServer> {
-  return startServer({ db, port: 0, eventSchemaPath: TEST_EVENT_SCHEMA, ...options });
+  return startServer({ db, port: 0, ...options });
 }
 
 /** Migrates `db` and makes tokens and users through the library, as `earshot server token` does. */
@@ -121,12 +132,7 @@ export async function spawnServer(
 ): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      SERVE_SCRIPT,
-      JSON.stringify({ db, port: 0, eventSchemaPath: TEST_EVENT_SCHEMA, ...options }),
-    ],
+    ['--import', 'tsx', SERVE_SCRIPT, JSON.stringify({ db, port: 0, ...options })],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
