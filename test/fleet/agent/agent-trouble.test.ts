@@ -269,6 +269,7 @@ describe('earshot agent: trouble', { skip }, () => {
           () => agent.warnings.some((w) => /429: Too many requests/.test(w)),
           'the bound is met',
         );
+        t.diagnostic(agent.warnings.find((w) => /429/.test(w)) ?? '');
         // The first request of the minute went through; the rest wait for Retry-After, kept.
         const pending = agent.agent.pending();
         assert.ok(pending >= 1 && pending <= 2, `${pending} queued`);
