@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { issueToken } from '../../src/fleet/server/auth/tokens.js';
 import { addUser } from '../../src/fleet/server/auth/users.js';
@@ -87,6 +88,39 @@ export async function request(
     parsed = JSON.parse(text);
   } catch {}
   return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
+/** A request over HTTPS trusting `ca` (fetch takes no CA); the body as text. */
+export function requestOverTls(
+  url: string,
+  options: { ca?: Buffer; token?: string; method?: string; body?: string; type?: string },
+) {
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
+    (resolve, reject) => {
+      const req = httpsRequest(
+        url,
+        {
+          method: options.method ?? 'GET',
+          ca: options.ca,
+          headers: {
+            ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+            ...(options.type ? { 'content-type': options.type } : {}),
+          },
+          timeout: 10_000,
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (chunk: string) => {
+            body += chunk;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        },
+      );
+      req.on('error', reject);
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.end(options.body);
+    },
+  );
 }
 
 /** Starts a server on `db` (a free port unless `options.port`). */
