@@ -1,8 +1,9 @@
 // The agent's snapshot: verify's JSON report (the published contract the server reads), made of the
 // last periodic verify with its kernel side brought up to date from what watch sees now. The
 // verdicts and findings stay the verify's own (the agent decides nothing); a listener that closed
-// since is left out, one that opened since is listed with its owners as "not verified yet", and the
-// report's times span from the verify's start to the moment of the snapshot. Pure.
+// since is left out, one that opened since is listed with its owners as "not verified yet" (a
+// notice, no finding), and the report's times span from the verify's start to the moment of the
+// snapshot. Pure.
 import type { ServiceCatalog } from '../../catalog/services.js';
 import type { Owner, Protocol, VerifyPort, VerifyReport } from '../../model.js';
 import { serviceFor } from '../../reconcile/judge.js';
@@ -38,8 +39,9 @@ function newListenerPort(listener: WatchedListener, catalog: ServiceCatalog | nu
     service: catalog ? serviceFor(catalog, listener) : null,
     detected: null,
     rpc: [],
+    // notice, as watch rates an opened listener: not "ok" before a verify has judged it.
     verdict: {
-      level: 'ok',
+      level: 'notice',
       summary: `not verified yet: listening since ${listener.openedAt}, after the last verify`,
       findings: [],
     },

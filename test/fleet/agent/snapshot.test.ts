@@ -56,7 +56,7 @@ describe('the agent snapshot', () => {
     );
     assert.equal(added!.networkScanned, false);
     assert.deepEqual(added!.network, []);
-    assert.equal(added!.verdict.level, 'ok');
+    assert.equal(added!.verdict.level, 'notice', 'as watch rates an opened listener');
     assert.deepEqual(added!.verdict.findings, []);
     assert.match(added!.verdict.summary, /^not verified yet: listening since 2026-12-01T09:59:00\.000Z/);
     assert.deepEqual(snapshot.findings, verified.findings, 'the findings stay until the next verify');
