@@ -12,7 +12,7 @@ import type { PendingDelivery } from '../../store/outbox.js';
 import type { Store } from '../../store/store.js';
 import { WakeablePause } from '../../watch/wakeable-pause.js';
 import type { PushClient, PushReply } from './push-client.js';
-import { judgeReply, tokenError } from './push-replies.js';
+import { judgeReply, splitRefusedBatch, tokenError } from './push-replies.js';
 
 /** What went to the server, for the caller's log. */
 export type PushRecord =
@@ -228,21 +228,12 @@ export class PushQueue {
 
   /** A batch the server refused: send the part before the bad event, then leave the bad one out. */
   #refuseEvents(items: PendingDelivery[], reply: PushReply): Step {
-    const pointed = /^\/events\/(\d+)(\/|$)/.exec(reply.path ?? '');
-    const index = pointed ? Number(pointed[1]) : reply.code === 'wrong-host' ? 0 : null;
-    if (index !== null && index > 0 && index < items.length) {
-      this.#limit = index;
+    const split = splitRefusedBatch(items, reply);
+    if (split.resendFirst !== null) {
+      this.#limit = split.resendFirst;
       return 'next';
     }
-    // Too large, or no pointer to the bad one: halve until a single event is refused.
-    if (index === null && items.length > 1) {
-      this.#limit = Math.ceil(items.length / 2);
-      return 'next';
-    }
-    const first = items[0]!;
-    // A body naming another host: every event of that host name is refused alike.
-    const refused =
-      reply.code === 'wrong-host' ? items.filter((item) => item.event.host === first.event.host) : [first];
+    const { refused } = split;
     const reason = `${reply.status} ${reply.code ?? ''}: ${reply.message}`;
     const { store, queue } = this.#options;
     const at = new Date().toISOString();

@@ -6,13 +6,13 @@ import { after, before, describe, it } from 'node:test';
 import { loadReportValidator } from '../../../src/compare/report-schema.js';
 import { parseServerUrl, readCaFile, readTokenFile } from '../../../src/fleet/agent/credentials.js';
 import type { PushReply } from '../../../src/fleet/agent/push-client.js';
-import { judgeReply } from '../../../src/fleet/agent/push-replies.js';
+import { judgeReply, splitRefusedBatch } from '../../../src/fleet/agent/push-replies.js';
 import { buildSnapshot } from '../../../src/fleet/agent/snapshot.js';
 import type { VerifyReport } from '../../../src/model.js';
 import type { WatchedListener } from '../../../src/watch/start-watch.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 import { catalog, owner } from '../../reconcile/scene.js';
-import { fixtureReport } from '../harness.js';
+import { eventFor, fixtureReport } from '../harness.js';
 
 const now = new Date('2026-12-01T10:00:00.000Z');
 const listening = (
@@ -128,6 +128,32 @@ describe("the agent's reading of the server's answers", () => {
     assert.equal(judgeReply(reply(403, 'forbidden')), 'stop');
     for (const status of [403, 404, 429, 500, 502, 503, 301])
       assert.equal(judgeReply(reply(status)), 'retry', `${status}`);
+  });
+
+  it('sends the events before a refused one first, halves a batch too large, then leaves the bad one out', () => {
+    const items = ['a', 'a', 'a', 'b', 'a'].map((host) => ({ event: eventFor(host) }));
+    const at = (path: string | null, status = 400, code: string | null = 'invalid-body') => ({
+      ...reply(status, code),
+      path,
+    });
+    assert.deepEqual(splitRefusedBatch(items, at('/events/3/event/port')), { resendFirst: 3, refused: [] });
+    assert.deepEqual(splitRefusedBatch(items, at(null, 413, 'body-too-large')), {
+      resendFirst: 3,
+      refused: [],
+    });
+    assert.deepEqual(splitRefusedBatch(items.slice(3), at('/events/0/event/port')), {
+      resendFirst: null,
+      refused: [items[3]],
+    });
+    assert.deepEqual(splitRefusedBatch(items.slice(0, 1), at(null, 413, null)), {
+      resendFirst: null,
+      refused: [items[0]],
+    });
+    // Another host's name: every event of that name in the batch at once, the rest stay queued.
+    assert.deepEqual(splitRefusedBatch(items, at('/events/0/event', 403, 'wrong-host')), {
+      resendFirst: null,
+      refused: [items[0], items[1], items[2], items[4]],
+    });
   });
 });
 
