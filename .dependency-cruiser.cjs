@@ -35,10 +35,14 @@ module.exports = {
     },
     {
       name: 'reconcile-imports',
-      comment: 'reconcile/ imports only model, errors, catalog/ and describe/: it judges what it is handed.',
+      comment:
+        'reconcile/ imports only model, errors, catalog/, describe/ and the escaping policy: it judges what it is handed.',
       severity: 'error',
       from: { path: '^src/reconcile/' },
-      to: { path: '^src/', pathNot: '^src/(reconcile/|describe/|catalog/|model/|model\\.ts$|errors\\.ts$)' },
+      to: {
+        path: '^src/',
+        pathNot: '^src/(reconcile/|describe/|catalog/|model/|model\\.ts$|errors\\.ts$|unsafe-characters\\.ts$)',
+      },
     },
     {
       name: 'report-renders',
@@ -78,10 +82,18 @@ module.exports = {
     },
     {
       name: 'catalog-imports',
-      comment: 'catalog/ imports only model and errors.',
+      comment: 'catalog/ imports only model, errors and io/ (the bounded read of every file).',
       severity: 'error',
       from: { path: '^src/catalog/' },
-      to: { path: '^src/', pathNot: '^src/(catalog/|model/|model\\.ts$|errors\\.ts$)' },
+      to: { path: '^src/', pathNot: '^src/(catalog/|io/|model/|model\\.ts$|errors\\.ts$)' },
+    },
+    {
+      name: 'io-and-escaping-are-leaves',
+      comment:
+        'io/ (bounded reads) and unsafe-characters.ts (the escaping policy) import only errors: every folder may import them.',
+      severity: 'error',
+      from: { path: '^src/(io/|unsafe-characters\\.ts$)' },
+      to: { path: '^src/', pathNot: '^src/(io/|errors\\.ts$)' },
     },
     {
       name: 'nothing-imports-cli',

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Builds earshot's optional native addon (the bind witness, native/bind_probe.c) at npm install.
-// A failed build never fails the install: it leaves build/native-build-error.txt, which earshot
-// quotes when it reports the bind witness as unavailable. EARSHOT_SKIP_NATIVE=1 skips the build.
+// Builds earshot's optional N-API addons at npm install: the bind witness (native/bind_probe.c) and
+// the raw TCP socket of -sS and -O (native/raw_tcp.c). N-API is ABI-stable, so one build serves
+// every Node line from 20 on. A failed build never fails the install: it leaves
+// build/native-build-error.txt, which earshot quotes when it reports the bind witness or raw
+// sockets as unavailable. EARSHOT_SKIP_NATIVE=1 skips the build.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,14 +12,14 @@ import { fileURLToPath } from 'node:url';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const buildDir = join(root, 'build');
 const errorFile = join(buildDir, 'native-build-error.txt');
-const addon = join(buildDir, 'Release', 'bind_probe.node');
+const addons = ['bind_probe', 'raw_tcp'].map((name) => join(buildDir, 'Release', `${name}.node`));
 
 function giveUp(reason, output = '') {
   mkdirSync(buildDir, { recursive: true });
-  rmSync(addon, { force: true });
+  for (const addon of addons) rmSync(addon, { force: true });
   writeFileSync(errorFile, `${reason}\n${output.split('\n').slice(-40).join('\n')}\n`);
   process.stderr.write(
-    `earshot: bind witness unavailable: native addon not built: ${reason}. The install goes on without it.\n`,
+    `earshot: bind witness and raw sockets unavailable: native addon not built: ${reason}. The install goes on without them.\n`,
   );
   process.exit(0);
 }
@@ -61,7 +63,8 @@ if (build.status !== 0) {
   );
 }
 
-// Load it once, the way earshot will, so a broken binary is reported now and not at the first scan.
-const check = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(addon)})`], { encoding: 'utf8' });
+// Load them once, the way earshot will, so a broken binary is reported now and not at the first scan.
+const loadAll = addons.map((addon) => `require(${JSON.stringify(addon)});`).join('');
+const check = spawnSync(process.execPath, ['-e', loadAll], { encoding: 'utf8' });
 if (check.status !== 0) giveUp('it built but does not load; run "npm rebuild"', `${check.stderr}`);
 rmSync(errorFile, { force: true });

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   nmap ndiff iproute2 iptables libxml2-utils xsltproc procps util-linux psmisc
-  build-essential python3
+  build-essential python3 ccache
   rpcbind nis openssh-server nginx-light conntrack
   chromium
   redis-server memcached postgresql exim4-daemon-light dnsmasq-base openssl nfs-common

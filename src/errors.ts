@@ -25,7 +25,11 @@ export type EarshotErrorCode =
   | 'ERR_SERVER'
   | 'ERR_AGENT_TOKEN';
 
-/** Codes that mean the user's input was wrong (exit status 64, EX_USAGE). */
+/**
+ * Codes that mean the user's input was wrong (exit status 64, EX_USAGE). Every file and folder
+ * earshot reads (a baseline, a catalog, a procfs root, a report) is one the user named or can name
+ * with an option, so a path that cannot be read is a usage error too.
+ */
 export const USAGE_ERROR_CODES: ReadonlySet<EarshotErrorCode> = new Set([
   'ERR_TARGET_SPEC',
   'ERR_TARGET_RESOLVE',
@@ -34,6 +38,8 @@ export const USAGE_ERROR_CODES: ReadonlySet<EarshotErrorCode> = new Set([
   'ERR_OPTION',
   'ERR_BASELINE',
   'ERR_REPORT_READ',
+  'ERR_CATALOG_READ',
+  'ERR_PROC_READ',
   'ERR_AGENT_TOKEN',
 ]);
 
@@ -60,4 +66,15 @@ export function errnoCode(error: unknown): string | undefined {
     return typeof code === 'string' ? code : undefined;
   }
   return undefined;
+}
+
+const MAX_QUOTED_CHARS = 200;
+
+/**
+ * How a message quotes a value the user or a file gave: in double quotes, as it is (the CLI escapes
+ * every message once when it prints it), cut at 200 characters so a megabyte line stays readable.
+ */
+export function quote(value: unknown): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  return text.length > MAX_QUOTED_CHARS ? `"${text.slice(0, MAX_QUOTED_CHARS)}…"` : `"${text}"`;
 }

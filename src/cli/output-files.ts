@@ -1,8 +1,9 @@
 // nmap's output-file options for scan and verify: -oN, -oX, -oG, -oJ FILE and -oA BASENAME ("-" is
 // stdout). Commander allows only one-letter short flags: nmap-args.ts rewrites them to long options.
-import { type FileHandle, open } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { type Command, Option } from 'commander';
-import { EarshotError, errnoCode } from '../errors.js';
+import { EarshotError, errnoCode, quote } from '../errors.js';
 import type { HostResult, ScanStats } from '../model.js';
 import {
   type NmapXmlOptions,
@@ -11,6 +12,7 @@ import {
   renderScanXmlHost,
   type ScanXmlHeader,
 } from '../report/nmap-xml.js';
+import { holdInterrupts } from './interrupt.js';
 
 /** The output formats, by the long option that names each one's file. */
 export type OutputFormat = 'normal' | 'xml' | 'grepable' | 'json';
@@ -32,26 +34,45 @@ export function addOutputFileOptions(command: Command): Command {
     .addOption(new Option('--output-all <basename>', 'write BASENAME.nmap, .xml, .gnmap and .json (-oA)'));
 }
 
-/** The options `addOutputFileOptions` adds, as commander hands them over. */
+/** The options `addOutputFileOptions` adds, as commander hands them over, and those that also print. */
 export interface OutputFileOptions {
   outputNormal?: string;
   outputXml?: string;
   outputGrepable?: string;
   outputJson?: string;
   outputAll?: string;
+  /** scan's -o FILE: the report again, as text (or JSON with --json); "-" is stdout. */
+  output?: string;
+  /** verify's --html FILE; "-" is stdout. */
+  html?: string;
+  /** --json: the report as JSON on stdout. */
+  json?: boolean;
 }
 
 /** Where each requested format goes; "-" is stdout. */
 export type OutputFiles = Partial<Record<OutputFormat, string>>;
 
-/** Resolves the options to one path per format; two formats on one file, or on stdout, is an error. */
+// nmap 7.93's words when more than one format would go to stdout ("nmap -oA -").
+const MULTIPLE_TO_STDOUT = 'Cannot display multiple output types to stdout.';
+
+/**
+ * Resolves the options to one path per format. Two outputs on one file are refused, and so is more
+ * than one on stdout: -oX -, -oN -, --html -, -o - and --json each ask for stdout (the plain text
+ * report gives way to any of them, as nmap's does).
+ */
 export function resolveOutputFiles(options: OutputFileOptions): OutputFiles {
   const files: OutputFiles = {};
   if (options.outputAll !== undefined) {
-    if (options.outputAll === '' || options.outputAll === '-') {
+    if (options.outputAll === '-') {
       throw new EarshotError(
         'ERR_OPTION',
-        `-oA needs a base name such as "scan-monday", not "${options.outputAll}".`,
+        `${MULTIPLE_TO_STDOUT} -oA writes four formats: give it a base name such as "scan-monday", not "-".`,
+      );
+    }
+    if (options.outputAll === '') {
+      throw new EarshotError(
+        'ERR_OPTION',
+        '-oA needs a base name such as "scan-monday", not an empty string.',
       );
     }
     for (const format of Object.keys(EXTENSIONS) as OutputFormat[]) {
@@ -65,27 +86,72 @@ export function resolveOutputFiles(options: OutputFileOptions): OutputFiles {
     ['json', options.outputJson],
   ];
   for (const [format, path] of single) if (path !== undefined) files[format] = path;
-  const seen = new Map<string, OutputFormat>();
-  for (const [format, path] of Object.entries(files) as [OutputFormat, string][]) {
+  // Every output by its option, for the checks: the formats, then --html and -o.
+  const outputs: [string, string][] = (Object.entries(files) as [OutputFormat, string][]).map(
+    ([format, path]) => [`-o${FLAG_LETTERS[format]}`, path],
+  );
+  if (options.html !== undefined) outputs.push(['--html', options.html]);
+  if (options.output !== undefined && options.output !== '-') outputs.push(['-o', options.output]);
+  const toStdout = outputs.filter(([, path]) => path === '-').map(([flag]) => flag);
+  // -o - and --json both put the report itself on stdout: together they still ask for it once.
+  if (options.output === '-') toStdout.push('-o -');
+  else if (options.json) toStdout.push('--json');
+  if (toStdout.length > 1) {
+    throw new EarshotError(
+      'ERR_OPTION',
+      `${MULTIPLE_TO_STDOUT} (${toStdout.join(' and ')}); send all but one to files.`,
+    );
+  }
+  const seen = new Map<string, string>();
+  for (const [flag, path] of outputs) {
     const other = seen.get(path);
-    if (other) {
+    if (other !== undefined && path !== '-') {
       throw new EarshotError(
         'ERR_OPTION',
-        `Both ${other} and ${format} output would go to "${path}"; give each format its own file.`,
+        `Both ${other} and ${flag} would write "${path}"; give each output its own file.`,
       );
     }
-    seen.set(path, format);
+    seen.set(path, flag);
   }
   return files;
 }
 
-function writeError(path: string, error: unknown): EarshotError {
-  const code = errnoCode(error);
-  const hint =
-    code === 'ENOENT' ? 'the folder does not exist' : code === 'EACCES' ? 'permission denied' : String(error);
-  return new EarshotError('ERR_OPTION', `Cannot write output file "${path}": ${hint}; choose another path.`, {
-    cause: error,
-  });
+const FLAG_LETTERS: Record<OutputFormat, string> = { normal: 'N', xml: 'X', grepable: 'G', json: 'J' };
+
+/** Why a file cannot be created or written, said so that the fix is plain. */
+async function writeProblem(path: string, error: unknown): Promise<string> {
+  const folder = dirname(path);
+  switch (errnoCode(error)) {
+    case 'ENOENT': {
+      // open(2) says ENOENT both for a missing folder and for a folder that takes no new files (/proc).
+      const info = await stat(folder).catch(() => null);
+      if (info === null) return `the folder "${folder}" does not exist`;
+      if (!info.isDirectory()) return `"${folder}" is not a folder`;
+      return `the folder "${folder}" does not allow creating files in it (ENOENT)`;
+    }
+    case 'ENOTDIR':
+      return `a part of "${folder}" is not a folder`;
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a folder';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'the disk is full';
+    default:
+      return `${errnoCode(error) ?? 'error'}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+async function writeError(path: string, error: unknown): Promise<EarshotError> {
+  return new EarshotError(
+    'ERR_OPTION',
+    `Cannot write output file ${quote(path)}: ${await writeProblem(path, error)}; choose another path.`,
+    { cause: error },
+  );
 }
 
 /** Writes each requested format, rendering only those asked for; "-" goes to `stdout`. */
@@ -101,15 +167,18 @@ export async function writeOutputFiles(
       stdout(renderer());
       continue;
     }
-    let handle: FileHandle | undefined;
-    try {
-      handle = await open(path, 'w');
-      await handle.writeFile(renderer());
-    } catch (error) {
-      throw writeError(path, error);
-    } finally {
-      await handle?.close();
-    }
+    // A Ctrl-C while the file is written exits once it is whole.
+    await holdInterrupts(async () => {
+      let handle: FileHandle | undefined;
+      try {
+        handle = await open(path, 'w');
+        await handle.writeFile(renderer());
+      } catch (error) {
+        throw await writeError(path, error);
+      } finally {
+        await handle?.close();
+      }
+    });
   }
 }
 
@@ -133,13 +202,13 @@ export async function openScanXmlStream(
     handle = await open(path, 'w');
     await handle.writeFile(renderScanXmlHeader(header, options));
   } catch (error) {
-    throw writeError(path, error);
+    throw await writeError(path, error);
   }
   const write = async (text: string) => {
     try {
       await handle.writeFile(text);
     } catch (error) {
-      throw writeError(path, error);
+      throw await writeError(path, error);
     }
   };
   return {

@@ -1,9 +1,12 @@
 // The earshot command line: every command registered, argv parsed, errors turned into exit statuses.
 import { Command, CommanderError } from 'commander';
 import { EarshotError, USAGE_ERROR_CODES } from '../errors.js';
+import { escapeForTerminal } from '../report/terminal-escape.js';
 import { VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
+import { installInterruptHandler, startCommand } from './interrupt.js';
 import { expandNmapOutputFlags, normaliseScanArgs } from './nmap-args.js';
+import { printError } from './print-error.js';
 
 /**
  * Every command, in the order help lists them. Each is loaded only when needed: `earshot local`
@@ -58,32 +61,69 @@ or an unreadable report (diff),
   return program;
 }
 
+// Option values and arguments that name a file or folder: an empty one ("--baseline ''", often an
+// unset shell variable) would otherwise fall back to the default silently or fail obscurely.
+const PATH_PLACEHOLDER = /<(file|path|dir|basename)>/;
+const PATH_ARGUMENTS = new Set(['file', 'old', 'new']);
+
+function refuseEmptyPaths(command: Command): void {
+  for (const option of command.options) {
+    if (!PATH_PLACEHOLDER.test(option.flags)) continue;
+    if (command.getOptionValue(option.attributeName()) === '') {
+      const name = option.long ?? option.short ?? option.flags;
+      throw new EarshotError('ERR_OPTION', `${name} needs a path, not an empty string.`);
+    }
+  }
+  command.registeredArguments.forEach((argument, index) => {
+    if (PATH_ARGUMENTS.has(argument.name()) && command.processedArgs[index] === '') {
+      throw new EarshotError(
+        'ERR_OPTION',
+        `The ${argument.name()} argument needs a path, not an empty string.`,
+      );
+    }
+  });
+}
+
+/** Exit-time setup for every command: errors become statuses, commander's own messages are escaped. */
+function configure(command: Command): void {
+  command.exitOverride();
+  command.configureOutput({
+    outputError: (text, write) => write(escapeForTerminal(text, { keepNewlines: true })),
+  });
+  for (const sub of command.commands) configure(sub);
+}
+
+/** The exit status for an error a command threw; prints its message. */
+function statusOf(error: unknown): number {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
+    if (error.code === 'commander.help') return ExitCode.ok;
+    return ExitCode.usage;
+  }
+  if (error instanceof EarshotError) {
+    printError(error.message);
+    if (error.code === 'ERR_INTERRUPTED') return ExitCode.interrupted;
+    return USAGE_ERROR_CODES.has(error.code) ? ExitCode.usage : ExitCode.software;
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`earshot: internal error: ${escapeForTerminal(detail, { keepNewlines: true })}\n`);
+  return ExitCode.software;
+}
+
 /** Runs earshot with `argv` (without node and script) and returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  const args = normaliseScanArgs(expandNmapOutputFlags(argv));
-  const program = await buildProgram(args);
-  const overrideExit = (command: Command): void => {
-    command.exitOverride();
-    for (const sub of command.commands) overrideExit(sub);
-  };
-  overrideExit(program);
+  installInterruptHandler();
   try {
+    const args = normaliseScanArgs(expandNmapOutputFlags(argv));
+    const program = await buildProgram(args);
+    configure(program);
+    program.hook('preAction', (_program, command) => {
+      startCommand();
+      refuseEmptyPaths(command);
+    });
     await program.parseAsync(args, { from: 'user' });
     return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
-      if (error.code === 'commander.help') return ExitCode.ok;
-      return ExitCode.usage;
-    }
-    if (error instanceof EarshotError) {
-      process.stderr.write(`earshot: ${error.message}\n`);
-      if (error.code === 'ERR_INTERRUPTED') return ExitCode.interrupted;
-      return USAGE_ERROR_CODES.has(error.code) ? ExitCode.usage : ExitCode.software;
-    }
-    process.stderr.write(
-      `earshot: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    return ExitCode.software;
+    return statusOf(error);
   }
 }

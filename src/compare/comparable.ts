@@ -1,6 +1,6 @@
 // The one shape `earshot diff` compares, whatever wrote the report (earshot JSON, nmap or earshot
 // XML), and the error every report reader raises.
-import { EarshotError } from '../errors.js';
+import { EarshotError, quote } from '../errors.js';
 
 /** A port as diff compares it. States are strings: nmap XML may hold states earshot never writes. */
 export interface ComparablePort {
@@ -43,7 +43,7 @@ export interface ComparableReport {
 
 /** ERR_REPORT_READ naming the file and the problem. */
 export function reportReadError(file: string, problem: string, cause?: unknown): EarshotError {
-  return new EarshotError('ERR_REPORT_READ', `Cannot read report ${JSON.stringify(file)}: ${problem}`, {
+  return new EarshotError('ERR_REPORT_READ', `Cannot read the report ${quote(file)}: ${problem}`, {
     cause,
   });
 }

@@ -1,5 +1,6 @@
 // Reads nmap XML, as nmap or earshot wrote it, into the shape diff compares.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { quote } from '../errors.js';
 import {
   type ComparableHost,
   type ComparablePort,
@@ -8,6 +9,9 @@ import {
 } from './comparable.js';
 
 type XmlNode = Record<string, unknown>;
+
+// fast-xml-parser's own limit (maxNestedTags), named here for the message.
+const MAX_NESTING = 100;
 
 const ARRAYS = new Set(['host', 'address', 'hostname', 'port', 'extraports', 'hostnames', 'ports', 'script']);
 
@@ -58,26 +62,55 @@ export function parseNmapXml(text: string, file: string): ComparableReport {
     ignoreDeclaration: true,
     ignorePiTags: true,
     isArray: (name) => ARRAYS.has(name),
+    maxNestedTags: MAX_NESTING,
   });
-  const document = parser.parse(text) as XmlNode;
-  const root = children(document, 'nmaprun')[0];
+  let document: XmlNode;
+  try {
+    document = parser.parse(text) as XmlNode;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const problem = /nested/i.test(message)
+      ? `its elements nest more than ${MAX_NESTING} deep (nmap XML nests at most 6).`
+      : `earshot cannot parse this XML (${message}).`;
+    throw readError(file, problem, error);
+  }
+  const nmaprun = document.nmaprun;
+  // <nmaprun/> (or with only text inside) parses to a string: a report that lists no hosts.
+  const root = typeof nmaprun === 'string' ? {} : children(document, 'nmaprun')[0];
   if (!root) {
     const found = Object.keys(document).find((key) => !key.startsWith('?') && !key.startsWith('#'));
     throw readError(
       file,
-      `it is XML but not an nmap XML report (root element <${found ?? '?'}>, expected <nmaprun>).`,
+      found === undefined
+        ? 'it is XML without a root element; expected an nmap XML report (<nmaprun>).'
+        : `it is XML but not an nmap XML report: its root element is <${found}>, not <nmaprun>.`,
     );
   }
-  const start = Number(attr(root, 'start'));
   return {
     file,
     format: 'nmap-xml',
     scanner: attr(root, 'scanner') ?? 'nmap',
     version: attr(root, 'version') ?? '',
     args: attr(root, 'args') ?? '',
-    startedAt: Number.isFinite(start) && start > 0 ? new Date(start * 1000).toISOString() : null,
+    startedAt: startTime(attr(root, 'start'), file),
     hosts: children(root, 'host').map((host, index) => parseXmlHost(host, index, file)),
   };
+}
+
+// ECMA-262: a Date reaches 8.64e15 ms either side of 1970, the year 275760.
+const LATEST_START_SECONDS = 8.64e12;
+
+/** `<nmaprun start>`: seconds since 1970 (nmap.dtd's %attr_numeric), absent or empty as null. */
+function startTime(start: string | undefined, file: string): string | null {
+  if (start === undefined || start.trim() === '') return null;
+  const seconds = Number(start);
+  if (!/^\s*\d+\s*$/.test(start) || seconds > LATEST_START_SECONDS) {
+    throw readError(
+      file,
+      `<nmaprun start=${quote(start)}> is not a start time: nmap writes whole seconds since 1970, up to ${LATEST_START_SECONDS}.`,
+    );
+  }
+  return seconds > 0 ? new Date(seconds * 1000).toISOString() : null;
 }
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
@@ -101,7 +134,7 @@ function parseXmlHost(host: XmlNode, index: number, file: string): ComparableHos
       if (!/^\d{1,5}$/.test(portid) || Number(portid) > 65535 || !protocol) {
         throw readError(
           file,
-          `host ${addr} has a <port> with portid ${JSON.stringify(portid)} and protocol ${JSON.stringify(protocol ?? null)}; expected 0-65535 and a protocol.`,
+          `host ${addr} has a <port> with portid ${quote(portid)} and protocol ${quote(protocol ?? '')}; expected 0-65535 and a protocol.`,
         );
       }
       const service = children(port, 'service')[0];

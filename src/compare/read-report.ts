@@ -1,7 +1,8 @@
 // Reads a report earshot or nmap wrote (earshot scan or verify JSON, or nmap XML from either tool)
 // into the one shape that `earshot diff` compares.
-import { readFile, stat } from 'node:fs/promises';
-import { EarshotError, errnoCode } from '../errors.js';
+import { quote } from '../errors.js';
+import { readBoundedTextFile } from '../io/bounded-read.js';
+import { INPUT_FILES } from '../io/input-files.js';
 import type { ScanReport, Service, VerifyReport } from '../model.js';
 import { formatArgs } from '../report/nmap-xml.js';
 import { formatOwnerGroups, portsSeenAt, verdictLine } from '../report/verify-hosts.js';
@@ -15,28 +16,14 @@ import { parseNmapXml } from './read-nmap-xml.js';
 import { loadReportValidator } from './report-schema.js';
 
 /** Reports bigger than this are refused rather than read into memory. */
-export const MAX_REPORT_BYTES = 256 * 1024 * 1024;
+export const MAX_REPORT_BYTES = INPUT_FILES.report.maxBytes;
 
 /** Reads and parses the report in `file` (earshot JSON or nmap XML, told apart by content). */
 export async function readReport(
   file: string,
   options: { signal?: AbortSignal } = {},
 ): Promise<ComparableReport> {
-  let text: string;
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) throw readError(file, 'it is not a regular file; give the path of a report file.');
-    if (info.size > MAX_REPORT_BYTES) {
-      throw readError(file, `it is ${info.size} bytes, more than the ${MAX_REPORT_BYTES} earshot reads.`);
-    }
-    text = await readFile(file, { encoding: 'utf8', signal: options.signal });
-  } catch (error) {
-    if (error instanceof EarshotError) throw error;
-    if (options.signal?.aborted) throw options.signal.reason;
-    const code = errnoCode(error);
-    const hint = code === 'ENOENT' ? 'no such file; check the path.' : `${(error as Error).message}.`;
-    throw readError(file, hint, error);
-  }
+  const text = await readBoundedTextFile(file, { kind: INPUT_FILES.report, signal: options.signal });
   return parseReport(text, file);
 }
 
@@ -105,7 +92,7 @@ async function parseJsonReport(text: string, file: string): Promise<ComparableRe
   if (kind !== 'scan' && kind !== 'verify') {
     throw readError(
       file,
-      `it is a JSON document of kind ${JSON.stringify(kind)}; diff reads earshot scan and verify reports.`,
+      `it is a JSON document of kind ${quote(kind ?? null)}; diff reads earshot scan and verify reports.`,
     );
   }
   const problems = (await loadReportValidator(kind))(value);

@@ -1,9 +1,9 @@
 // netfilter's connection table, read from /proc/net/nf_conntrack: after the scan connects through a
 // DNAT or REDIRECT rule, the entry's reply tuple names where the connection really went.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ipaddr from 'ipaddr.js';
-import { errnoCode } from '../errors.js';
+import { readBoundedTextFile, readFailure } from '../io/bounded-read.js';
+import { INPUT_FILES } from '../io/input-files.js';
 import type { AddressFamily, ConntrackEntry, Protocol } from '../model.js';
 
 /** The conntrack table, or why it could not be read. */
@@ -66,9 +66,10 @@ function toTuple(raw: Partial<Record<'src' | 'dst' | 'sport' | 'dport', string>>
 export async function readConntrack(options: { procRoot?: string } = {}): Promise<ConntrackTable> {
   const path = join(options.procRoot ?? '/proc', 'net', 'nf_conntrack');
   try {
-    return { available: true, detail: `read ${path}`, entries: parseConntrack(await readFile(path, 'utf8')) };
+    const text = await readBoundedTextFile(path, { kind: INPUT_FILES.conntrack });
+    return { available: true, detail: `read ${path}`, entries: parseConntrack(text) };
   } catch (error) {
-    const code = errnoCode(error) ?? String(error);
+    const code = readFailure(error);
     const detail =
       code === 'ENOENT'
         ? `${path} does not exist (no connection tracking loaded, or built without procfs support)`

@@ -51,8 +51,8 @@ export function socketStateName(protocol: Protocol, code: number): SocketState {
 // The kernel prints each 32-bit word of an address with %08X in host byte order.
 function wordBytes(hex: string, offset: number, out: number[]): void {
   const word = Number.parseInt(hex.slice(offset, offset + 8), 16);
-  const bytes = [(word >>> 24) & 0xff, (word >>> 16) & 0xff, (word >>> 8) & 0xff, word & 0xff];
-  out.push(...(LITTLE_ENDIAN ? bytes.reverse() : bytes));
+  if (LITTLE_ENDIAN) out.push(word & 0xff, (word >>> 8) & 0xff, (word >>> 16) & 0xff, (word >>> 24) & 0xff);
+  else out.push((word >>> 24) & 0xff, (word >>> 16) & 0xff, (word >>> 8) & 0xff, word & 0xff);
 }
 
 /** Formats 16 bytes as an RFC 5952 IPv6 address (lower case, longest zero run as `::`). */

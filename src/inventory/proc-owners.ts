@@ -1,8 +1,10 @@
 // Finds every process that holds each socket: /proc/<pid>/fd links read `socket:[inode]` (proc(5)).
 // The scan is synchronous on purpose: thousands of readlink calls in a tight loop beat one promise
 // per fd by about 2× in wall time and 3× in CPU (see bench/local.ts), and procfs never blocks on I/O.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { errnoCode } from '../errors.js';
+import { readBoundedTextFileSync } from '../io/bounded-read.js';
+import { INPUT_FILES } from '../io/input-files.js';
 import type { InventoryWarning, Owner } from '../model.js';
 import { parseCgroup } from './cgroup.js';
 
@@ -43,14 +45,19 @@ export function listPids(procRoot: string): number[] {
   return pids;
 }
 
-/** Reads /etc/passwd (or another file) into uid → user name; an unreadable file gives an empty map. */
-export function readPasswd(path: string): Map<number, string> {
+/**
+ * Reads /etc/passwd (or another file) into uid → user name. With `optional` (the default path) an
+ * unreadable file gives an empty map, and owners show uids; a file the user named must be readable
+ * (ERR_CATALOG_READ).
+ */
+export function readPasswd(path: string, options: { optional?: boolean } = {}): Map<number, string> {
   const users = new Map<number, string>();
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return users;
+    text = readBoundedTextFileSync(path, { kind: INPUT_FILES.passwd });
+  } catch (error) {
+    if (options.optional) return users;
+    throw error;
   }
   for (const line of text.split('\n')) {
     const fields = line.split(':');
@@ -65,7 +72,11 @@ export function readPasswd(path: string): Map<number, string> {
 /** Boot time in seconds since the epoch (`btime` in /proc/stat), or null when unreadable. */
 export function readBootTime(procRoot: string): number | null {
   try {
-    const match = /^btime (\d+)$/m.exec(readFileSync(`${procRoot}/stat`, 'latin1'));
+    const text = readBoundedTextFileSync(`${procRoot}/stat`, {
+      kind: INPUT_FILES.processFile,
+      encoding: 'latin1',
+    });
+    const match = /^btime (\d+)$/m.exec(text);
     return match ? Number(match[1]) : null;
   } catch {
     return null;
@@ -88,9 +99,10 @@ export function parseStat(text: string): { name: string; ppid: number; startTick
   return { name: text.slice(open + 1, close), ppid, startTicks };
 }
 
-function readOrNull(path: string, encoding: BufferEncoding = 'utf8'): string | null {
+/** A small procfs file (at most the process-file cap), or null when it vanished or is not a file. */
+export function readProcFileOrNull(path: string): string | null {
   try {
-    return readFileSync(path, encoding);
+    return readBoundedTextFileSync(path, { kind: INPUT_FILES.processFile });
   } catch {
     return null;
   }
@@ -104,6 +116,14 @@ function readLinkOrNull(path: string): string | null {
   }
 }
 
+// ECMA-262 §21.4.1.31: a Date holds at most 8.64e15 ms either side of 1970; a doctored --proc-root
+// can claim any btime or start tick, and toISOString throws RangeError past that.
+const MAX_DATE_MS = 8.64e15;
+
+function isoTimeOrNull(ms: number): string | null {
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : null;
+}
+
 /** Context the per-process reader needs once per scan. */
 interface ProcessContext {
   procRoot: string;
@@ -114,20 +134,20 @@ interface ProcessContext {
 /** Reads what earshot reports about one process; null when it exited meanwhile. */
 function readOwner(pid: number, context: ProcessContext): Owner | null {
   const dir = `${context.procRoot}/${pid}`;
-  const stat = readOrNull(`${dir}/stat`);
+  const stat = readProcFileOrNull(`${dir}/stat`);
   if (stat === null) return null;
   const parsed = parseStat(stat);
-  const status = readOrNull(`${dir}/status`) ?? '';
+  const status = readProcFileOrNull(`${dir}/status`) ?? '';
   // status: "Uid: real effective saved fs"; the effective uid is the one ps calls USER.
   const uidMatch = /^Uid:\s+\d+\s+(\d+)/m.exec(status);
   const uid = uidMatch ? Number(uidMatch[1]) : null;
-  const cmdline = readOrNull(`${dir}/cmdline`) ?? '';
+  const cmdline = readProcFileOrNull(`${dir}/cmdline`) ?? '';
   const link = readLinkOrNull(`${dir}/exe`);
   const exeDeleted = link?.endsWith(' (deleted)') ?? false;
-  const cgroup = parseCgroup(readOrNull(`${dir}/cgroup`) ?? '');
+  const cgroup = parseCgroup(readProcFileOrNull(`${dir}/cgroup`) ?? '');
   const startTime =
     parsed && context.bootTime !== null
-      ? new Date((context.bootTime + parsed.startTicks / CLOCK_TICKS_PER_SECOND) * 1000).toISOString()
+      ? isoTimeOrNull((context.bootTime + parsed.startTicks / CLOCK_TICKS_PER_SECOND) * 1000)
       : null;
   return {
     pid,

@@ -5,7 +5,9 @@
 // connection line, and a reader that wants only listeners can stop there. On a busy host that skips
 // most of the table, and most of the kernel's work: it formats each line as it is read (about 3 µs a
 // line here), so 6,000 connections cost ~20 ms that `earshot local` does not need to spend.
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+import { inputFileError, openRegularFileSync, readBoundedTextFileSync, tooBig } from '../io/bounded-read.js';
+import { INPUT_FILES } from '../io/input-files.js';
 
 // States seen in the listening pass: LISTEN, and on kernels before 4.4 the SYN_RECV requests
 // printed under their listener. CLOSE is there for a listener caught while it shuts down. Reading
@@ -17,28 +19,34 @@ const STATE_FIELD = /^\s*\d+:\s+\S+\s+\S+\s+([0-9A-Fa-f]{2})\s/;
 
 const DEFAULT_CHUNK_BYTES = 64 * 1024;
 
-/** The whole table as text (latin1: the tables are ASCII, and a garbled byte must not throw). */
+/**
+ * The whole table as text (latin1: the tables are ASCII, and a garbled byte must not throw), at most
+ * the socket-table cap; throws the cap's, a non-file's or open's ERR_PROC_READ.
+ */
 export function readTableText(path: string): string {
-  return readFileSync(path, 'latin1');
+  return readBoundedTextFileSync(path, { kind: INPUT_FILES.socketTable, encoding: 'latin1' });
 }
 
 /**
  * The header and the leading lines of a TCP table up to the first line of the established pass: all
  * of its LISTEN lines. A line whose state cannot be read (garbled) is kept for the parser to report,
- * and reading goes on. Throws what open/read throw (ENOENT, EACCES), as readTableText does.
+ * and reading goes on. Throws ERR_PROC_READ as readTableText does.
  * `chunkBytes` is the read size (tests make it small to cut lines between reads).
  */
 export function readTcpListeningPrefix(path: string, chunkBytes = DEFAULT_CHUNK_BYTES): string {
-  const fd = openSync(path, 'r');
+  const kind = INPUT_FILES.socketTable;
+  const fd = openRegularFileSync(path, kind);
   try {
     const buffer = Buffer.allocUnsafe(chunkBytes);
     let kept = '';
     let pending = '';
-    for (;;) {
+    for (let total = 0; ; ) {
       // procfs hands out about one page per read; a copied table (a regular file) may end a chunk
       // in the middle of a line, which waits in `pending` for the rest.
       const count = readSync(fd, buffer, 0, chunkBytes, null);
       if (count === 0) return kept + pending;
+      total += count;
+      if (total > kind.maxBytes) throw inputFileError(kind, path, tooBig(kind));
       const text = pending + buffer.toString('latin1', 0, count);
       let start = 0;
       for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {

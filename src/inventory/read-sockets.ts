@@ -1,10 +1,11 @@
 // The host-side witness: every socket in the kernel's tables with every process that holds it.
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import { EarshotError, errnoCode } from '../errors.js';
+import { describeReadError, inputFileError, readFailure } from '../io/bounded-read.js';
 import type { AddressFamily, Inventory, InventoryWarning, Protocol, Socket } from '../model.js';
 import { parseCgroup } from './cgroup.js';
 import { PROC_NET_TABLES, parseProcNet } from './proc-net.js';
-import { listPids, readPasswd, scanSocketOwners } from './proc-owners.js';
+import { listPids, readPasswd, readProcFileOrNull, scanSocketOwners } from './proc-owners.js';
 import { readTableText, readTcpListeningPrefix } from './proc-table-read.js';
 
 /** Options of readSockets. */
@@ -27,6 +28,14 @@ export interface ReadSocketsOptions {
 /** The owner status of a socket no process was seen holding while some fd tables were unreadable. */
 export const OWNER_UNKNOWN_MESSAGE = 'owner unknown: run as root';
 
+// The folder read as procfs; its problems name the option that sets it.
+const PROC_ROOT = {
+  what: 'procfs folder',
+  maxBytes: 0,
+  code: 'ERR_PROC_READ',
+  missingHint: () => 'give --proc-root the folder where procfs is mounted',
+} as const;
+
 /** One network namespace whose tables we read, through `dir` (a `net/` directory). */
 interface NamespaceSource {
   netns: string | null;
@@ -48,11 +57,8 @@ function readNetnsLink(path: string): { netns: string | null; denied: boolean } 
 }
 
 function cgroupContainer(procRoot: string, who: string): string | null {
-  try {
-    return parseCgroup(readFileSync(`${procRoot}/${who}/cgroup`, 'utf8')).container;
-  } catch {
-    return null;
-  }
+  const text = readProcFileOrNull(`${procRoot}/${who}/cgroup`);
+  return text === null ? null : parseCgroup(text).container;
 }
 
 // One `net/` directory per distinct namespace: /proc/<pid>/net shows that process's namespace, so
@@ -129,12 +135,16 @@ export async function readSockets(options: ReadSocketsOptions = {}): Promise<Inv
   try {
     pids = listPids(procRoot);
   } catch (error) {
-    throw new EarshotError(
-      'ERR_PROC_READ',
-      `Cannot read "${procRoot}" (${errnoCode(error) ?? String(error)}): give --proc-root the directory where procfs is mounted.`,
-      { cause: error },
-    );
+    const problem =
+      errnoCode(error) === 'ENOTDIR'
+        ? 'it is not a folder'
+        : describeReadError(PROC_ROOT, procRoot, error).replace(/;.*$/, '');
+    throw inputFileError(PROC_ROOT, procRoot, `${problem}; ${PROC_ROOT.missingHint()}`, error);
   }
+  // A user database named by the caller must be readable; it is checked before the long walk.
+  const users = readPasswd(options.passwdPath ?? '/etc/passwd', {
+    optional: options.passwdPath === undefined,
+  });
   const warnings: InventoryWarning[] = [];
   const { sources, deniedPids: deniedNamespaces } = findNamespaces(procRoot, pids, options.allNetns ?? false);
   let sockets: Socket[] = [];
@@ -148,8 +158,10 @@ export async function readSockets(options: ReadSocketsOptions = {}): Promise<Inv
       const result = readTable(source.dirs, table.file, read);
       if ('error' in result) {
         // tcp6/udp6 are absent when IPv6 is disabled; a namespace may vanish while we read it.
-        const code = errnoCode(result.error) ?? String(result.error);
-        warnings.push({ source: `${source.dirs[0]}/${table.file}`, message: `not read: ${code}` });
+        warnings.push({
+          source: `${source.dirs[0]}/${table.file}`,
+          message: `not read: ${readFailure(result.error)}`,
+        });
         continue;
       }
       tablesRead++;
@@ -157,7 +169,7 @@ export async function readSockets(options: ReadSocketsOptions = {}): Promise<Inv
         netns: source.netns,
         listeningOnly: options.listeningOnly ?? false,
       });
-      warnings.push(...parsed.warnings);
+      for (const warning of parsed.warnings) warnings.push(warning);
       for (const socket of parsed.sockets) {
         if (options.allNetns) socket.container = source.container;
         sockets.push(socket);
@@ -173,7 +185,6 @@ export async function readSockets(options: ReadSocketsOptions = {}): Promise<Inv
   signal?.throwIfAborted();
   const inodes = new Set<number>();
   for (const socket of sockets) if (socket.inode !== 0) inodes.add(socket.inode);
-  const users = readPasswd(options.passwdPath ?? '/etc/passwd');
   const scan = scanSocketOwners({
     procRoot,
     users,
@@ -181,7 +192,7 @@ export async function readSockets(options: ReadSocketsOptions = {}): Promise<Inv
     inodes,
     ...(signal ? { signal } : {}),
   });
-  warnings.push(...scan.warnings);
+  for (const warning of scan.warnings) warnings.push(warning);
   const blind = scan.deniedPids.length > 0;
   // Under hidepid=1/2 another user's processes are not even listed, so no EACCES reveals them:
   // as non-root, an ownerless socket of another uid may have an owner we cannot see.

@@ -235,13 +235,13 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       const draft = drift.notInBaseline.get(entry.port);
       if (draft) entry.drafts.push(draft);
     }
-    findings.push(...drift.missing.map(makeFinding));
+    for (const missing of drift.missing) findings.push(makeFinding(missing));
   }
 
   const ports: VerifyPort[] = [];
   for (const entry of drafts) {
     const made = entry.drafts.map(makeFinding);
-    findings.push(...made);
+    for (const finding of made) findings.push(finding);
     let level: VerdictLevel = 'ok';
     for (const finding of made) level = worseLevel(level, finding.severity);
     const kinds = made.map((finding) => finding.kind);

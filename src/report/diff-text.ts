@@ -85,7 +85,8 @@ function renderHost(host: HostDiff): string[] {
     }
     const formatted = table(rows.map((row) => row.map((cell) => escapeForTerminal(cell))));
     formatted.forEach((line, index) => {
-      lines.push(line, ...(notes.get(index) ?? []));
+      lines.push(line);
+      for (const note of notes.get(index) ?? []) lines.push(note);
     });
   }
   return lines;
@@ -98,6 +99,9 @@ export function renderDiffText(diff: ReportDiff): string {
   const b = banner(diff.new);
   if (diff.changeCount === 0) return '';
   if (a !== b) lines.push(`-${a}`, `+${b}`);
-  for (const host of diff.hosts) lines.push('', ...renderHost(host));
+  for (const host of diff.hosts) {
+    lines.push('');
+    for (const line of renderHost(host)) lines.push(line);
+  }
   return `${lines.join('\n')}\n`;
 }

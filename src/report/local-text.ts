@@ -73,7 +73,7 @@ export function renderLocalText(inventory: Inventory, options: LocalTextOptions 
       const container = socket.container ? ` (${escapeForTerminal(socket.container.slice(0, 12))})` : '';
       row.push(`${socket.netns ?? '?'}${container}`);
     }
-    row.push(...formatOwnerCells(socket));
+    for (const cell of formatOwnerCells(socket)) row.push(cell);
     return row;
   });
   const lines = layoutColumns([header, ...rows]);

@@ -110,7 +110,8 @@ export function renderScanXmlHost(host: HostResult, header?: Pick<ScanXmlHeader,
     element('address', { addr: host.address, addrtype: host.family }),
   ];
   if (up || host.hostnames.length > 0) {
-    lines.push('<hostnames>', ...host.hostnames.map((name) => element('hostname', { name, type: 'user' })));
+    lines.push('<hostnames>');
+    for (const name of host.hostnames) lines.push(element('hostname', { name, type: 'user' }));
     lines.push('</hostnames>');
   }
   if (up) {

@@ -1,13 +1,15 @@
 // Makes untrusted text (hostnames, banners, process names) safe inside XML 1.0 attributes, text and
 // comments: no markup injection, and no character a conforming parser must reject.
+import { UNSAFE_BEYOND_C0, visibleEscape } from '../unsafe-characters.js';
 
 // XML 1.0 §2.2 allows only #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF],
 // and not even as character references, so the rest become visible `\xNN` / `\uNNNN` text.
 const FORBIDDEN =
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-// C1 controls, DEL and bidirectional overrides are legal XML but mislead whoever reads the file.
-const MISLEADING = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+// DEL and the rest of the policy (../unsafe-characters.ts: C1 controls, separators, bidirectional
+// controls) are legal XML but mislead whoever reads the file, or the terminal that shows it.
+const MISLEADING = new RegExp(`[\\u007f${UNSAFE_BEYOND_C0.source.slice(1)}`, 'g');
 
 const ENTITIES: Record<string, string> = {
   '&': '&amp;',
@@ -21,19 +23,12 @@ const ENTITIES: Record<string, string> = {
   '\r': '&#13;',
 };
 
-function visible(char: string): string {
-  const code = char.charCodeAt(0);
-  return code <= 0xff
-    ? `\\x${code.toString(16).padStart(2, '0')}`
-    : `\\u${code.toString(16).padStart(4, '0')}`;
-}
-
 /**
  * `text` as nmap XML can carry it: characters XML forbids, C1 controls and bidi overrides as visible
  * `\xNN` / `\uNNNN`. Two reports compare equal on this form whether they came as JSON or as XML.
  */
 export function xmlRepresentable(text: string): string {
-  return text.replace(FORBIDDEN, visible).replace(MISLEADING, visible);
+  return text.replace(FORBIDDEN, visibleEscape).replace(MISLEADING, visibleEscape);
 }
 
 /** Escapes `text` for a double- or single-quoted XML attribute value. */

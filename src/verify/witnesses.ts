@@ -22,6 +22,7 @@ import type { ReconcileInput } from '../reconcile/reconcile.js';
 import { queryPortmapper } from '../scan/rpc/portmapper.js';
 import type { ScanTarget } from '../scan/targets/targets.js';
 import { type DetectionScope, runNetworkWitness } from './network.js';
+import { type RecheckResult, recheckRaces } from './recheck.js';
 
 /** "1 socket", "2 sockets". */
 const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
@@ -180,6 +181,20 @@ async function runRpcWitness(
   }
 }
 
+/** What the second look changed, for the kernel witness's line; empty when nothing. */
+function describeRecheck(result: RecheckResult): string {
+  const changes = [
+    result.closedSockets > 0 ? `${count(result.closedSockets, 'socket')} closed during the run left out` : '',
+    result.ownersFound > 0 ? `owners of ${count(result.ownersFound, 'socket')} found on a second read` : '',
+    result.goneAnswers > 0 ? `${count(result.goneAnswers, 'open answer')} gone on a second probe` : '',
+    result.lateAnswers > 0
+      ? `${count(result.lateAnswers, 'listener')} the scan missed answered a second probe`
+      : '',
+    result.freedPorts > 0 ? `${count(result.freedPorts, 'port')} in use, then free on a second bind()` : '',
+  ].filter(Boolean);
+  return changes.length > 0 ? `; ${changes.join('; ')}` : '';
+}
+
 /** Runs every witness and returns what they saw. */
 export async function gatherTestimony(options: WitnessOptions): Promise<Testimony> {
   const { signal } = options;
@@ -214,7 +229,20 @@ export async function gatherTestimony(options: WitnessOptions): Promise<Testimon
       : runRpcWitness(hosts, signal),
     probing.then((results) => confirmSuspects(results, firstRead, options)),
   ]);
-  const inventory = mergeSockets(firstRead, bind.extraSockets);
+  const rechecked = await recheckRaces(
+    {
+      hosts,
+      scannedPorts: network.scannedPorts,
+      detected: network.detected,
+      inventory: mergeSockets(firstRead, bind.extraSockets),
+      bind: bind.results,
+      rpc,
+      conntrack,
+      catalog: options.catalog,
+    },
+    { targets: options.targets, procRoot: options.procRoot, catalog: options.catalog, signal },
+  );
+  const { inventory } = rechecked.input;
   const bindAvailable = bind.results.filter((witness) => witness.available);
   const witnesses: WitnessStatus[] = [
     {
@@ -227,9 +255,9 @@ export async function gatherTestimony(options: WitnessOptions): Promise<Testimon
     {
       witness: 'kernel',
       available: true,
-      detail: inventory.complete
-        ? `${count(inventory.sockets.length, 'socket')} read from /proc`
-        : `${count(inventory.sockets.length, 'socket')} read from /proc; some owners unreadable (run as root)`,
+      detail: `${count(inventory.sockets.length, 'socket')} read from /proc${
+        inventory.complete ? '' : '; some owners unreadable (run as root)'
+      }${describeRecheck(rechecked)}`,
     },
     {
       witness: 'bind',
@@ -249,16 +277,7 @@ export async function gatherTestimony(options: WitnessOptions): Promise<Testimon
     { witness: 'conntrack', available: conntrack.available, detail: conntrack.detail },
   ];
   return {
-    input: {
-      hosts,
-      scannedPorts: network.scannedPorts,
-      detected: network.detected,
-      inventory,
-      bind: bind.results,
-      rpc,
-      conntrack,
-      catalog: options.catalog,
-    },
+    input: rechecked.input,
     witnesses,
     interrupted,
   };

@@ -2,9 +2,10 @@
 // allows: a TCP table only up to its first connection line (inventory/proc-table-read.ts), and a
 // table whose text is what it was at the last read is not parsed again (an idle host's tables do not
 // change from one second to the next).
-import { errnoCode } from '../errors.js';
+
 import { PROC_NET_TABLES, parseProcNet } from '../inventory/proc-net.js';
 import { readTableText, readTcpListeningPrefix } from '../inventory/proc-table-read.js';
+import { readFailure } from '../io/bounded-read.js';
 import type { InventoryWarning, Socket } from '../model.js';
 
 /** What one read of the tables found. */
@@ -42,20 +43,20 @@ export class ListenerTables {
         text = table.protocol === 'tcp' ? readTcpListeningPrefix(path) : readTableText(path);
       } catch (error) {
         // tcp6/udp6 are absent when IPv6 is disabled.
-        warnings.push({ source: path, message: `not read: ${errnoCode(error) ?? String(error)}` });
+        warnings.push({ source: path, message: `not read: ${readFailure(error)}` });
         continue;
       }
       tablesRead++;
       const last = this.#last.get(path);
       if (last !== undefined && last.text === text) {
-        sockets.push(...last.sockets);
+        for (const socket of last.sockets) sockets.push(socket);
         continue;
       }
       changed = true;
       const parsed = parseProcNet(text, table, path, { listeningOnly: true });
-      warnings.push(...parsed.warnings);
+      for (const warning of parsed.warnings) warnings.push(warning);
       this.#last.set(path, { text, sockets: parsed.sockets });
-      sockets.push(...parsed.sockets);
+      for (const socket of parsed.sockets) sockets.push(socket);
     }
     // A table that could not be read this time (or again) counts as a change.
     if (tablesRead !== this.#tablesRead) changed = true;

@@ -13,8 +13,8 @@
 // What these miss (a living process that closes its copy of a shared socket, or receives one over a
 // unix socket, or a socket shared by a fork before it started to listen) is caught by a full walk
 // every `rescanMs`. bench/watch.ts measures the detection latency this keeps low.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { listPids, readPasswd, scanSocketOwners } from '../inventory/proc-owners.js';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { listPids, readPasswd, readProcFileOrNull, scanSocketOwners } from '../inventory/proc-owners.js';
 import type { Owner } from '../model.js';
 
 /** Options of OwnerTracker. */
@@ -83,7 +83,9 @@ export class OwnerTracker {
   constructor(options: OwnerTrackerOptions) {
     this.#procRoot = options.procRoot;
     this.#rescanMs = options.rescanMs ?? 60_000;
-    this.#users = readPasswd(options.passwdPath ?? '/etc/passwd');
+    this.#users = readPasswd(options.passwdPath ?? '/etc/passwd', {
+      optional: options.passwdPath === undefined,
+    });
   }
 
   /** Brings the owners of `inodes` (the listening sockets now) up to date; false when none changed. */
@@ -156,13 +158,10 @@ export class OwnerTracker {
 
   /** False for a process that exited or is a zombie (proc(5): stat field 3, the state, is Z or X). */
   #alive(pid: number): boolean {
-    try {
-      const stat = readFileSync(`${this.#procRoot}/${pid}/stat`, 'latin1');
-      const state = stat.charAt(stat.lastIndexOf(')') + 2);
-      return state !== 'Z' && state !== 'X';
-    } catch {
-      return false;
-    }
+    const stat = readProcFileOrNull(`${this.#procRoot}/${pid}/stat`);
+    if (stat === null) return false;
+    const state = stat.charAt(stat.lastIndexOf(')') + 2);
+    return state !== 'Z' && state !== 'X';
   }
 
   /** The processes holding `inode`, by pid; [] when none was seen (or it was never looked up). */

@@ -1,16 +1,12 @@
 // Who is watching a store: this process's pid and start time, and whether a recorded writer still
 // runs. The start time (proc(5) stat field 22) tells a live writer from a dead one whose pid was reused.
-import { readFileSync } from 'node:fs';
-import { parseStat } from '../inventory/proc-owners.js';
+import { parseStat, readProcFileOrNull } from '../inventory/proc-owners.js';
 import type { WriterClaim } from '../store/store.js';
 
 function startTicks(pid: number | 'self'): string | null {
-  try {
-    const parsed = parseStat(readFileSync(`/proc/${pid}/stat`, 'latin1'));
-    return parsed ? String(parsed.startTicks) : null;
-  } catch {
-    return null;
-  }
+  const text = readProcFileOrNull(`/proc/${pid}/stat`);
+  const parsed = text === null ? null : parseStat(text);
+  return parsed ? String(parsed.startTicks) : null;
 }
 
 /** This process as a store's writer. */

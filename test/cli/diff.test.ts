@@ -135,12 +135,29 @@ describe('earshot diff', () => {
     assert.equal(missing.code, 2);
     assert.match(
       missing.stderr,
-      /^earshot: Cannot read report "\/nonexistent\/a\.xml": no such file; check the path\.$/m,
+      /^earshot: Cannot read the report "\/nonexistent\/a\.xml": it does not exist; check the path\.$/m,
     );
     const truncated = await runEarshot(['diff', fixture('nmap-before.xml'), fixture('nmap-interrupted.xml')]);
     assert.equal(truncated.code, 2);
     assert.match(truncated.stderr, /nmap-interrupted\.xml.*not well-formed XML/);
     assert.equal(truncated.stdout, '');
+  });
+
+  it('exits 2, never 70, for a start time no date holds and for XML nested past 100 deep', async () => {
+    const late = await dir.write('late.xml', '<nmaprun scanner="nmap" start="99999999999999"></nmaprun>');
+    const deep = await dir.write('deep.xml', `<nmaprun>${'<a>'.repeat(150)}${'</a>'.repeat(150)}</nmaprun>`);
+    const empty = await dir.write('empty.xml', '<nmaprun/>');
+    for (const [file, message] of [
+      [late, /late\.xml": <nmaprun start="99999999999999"> is not a start time/],
+      [deep, /deep\.xml": its elements nest more than 100 deep/],
+    ] as const) {
+      const result = await runEarshot(['diff', empty, file]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, message);
+      assert.doesNotMatch(result.stderr, /internal error|RangeError|\n\s+at /);
+    }
+    const same = await runEarshot(['diff', empty, empty]);
+    assert.equal(same.code, 0, same.stderr);
   });
 
   it('escapes what a hostile report holds', async () => {

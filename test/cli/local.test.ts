@@ -156,8 +156,11 @@ describe('earshot local on a captured procfs tree (--proc-root)', () => {
     assert.equal(pid.code, 64);
     assert.match(pid.stderr, /Invalid --pid "abc": give a whole number from 1 to 4194304/);
     const root = await runEarshot(['local', '--proc-root', `${fixtures}nowhere`]);
-    assert.equal(root.code, 70);
-    assert.match(root.stderr, /Cannot read ".*nowhere" \(ENOENT\): give --proc-root/);
+    assert.equal(root.code, 64);
+    assert.match(
+      root.stderr,
+      /Cannot read the procfs folder ".*nowhere": it does not exist; give --proc-root/,
+    );
   });
 
   it('has a help page with examples', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { expandNmapOutputFlags } from '../../src/cli/nmap-args.js';
 import { openScanXmlStream, resolveOutputFiles, writeOutputFiles } from '../../src/cli/output-files.js';
@@ -33,13 +33,57 @@ describe('output files (-oN -oX -oG -oJ -oA)', () => {
     });
   });
 
-  it('refuses two formats on one file, or on stdout, naming both', () => {
-    assert.throws(
-      () => resolveOutputFiles({ outputXml: '-', outputJson: '-' }),
-      (error: unknown) =>
-        isEarshotError(error, 'ERR_OPTION') && /Both xml and json output would go to "-"/.test(error.message),
-    );
-    assert.throws(() => resolveOutputFiles({ outputAll: '-' }), /-oA needs a base name/);
+  it("refuses more than one output on stdout in nmap's words, naming the options", () => {
+    const refusals: [Parameters<typeof resolveOutputFiles>[0], RegExp][] = [
+      [{ outputXml: '-', outputJson: '-' }, /\(-oX and -oJ\)/],
+      [{ outputXml: '-', html: '-' }, /\(-oX and --html\)/],
+      [{ outputXml: '-', json: true }, /\(-oX and --json\)/],
+      [{ outputNormal: '-', output: '-' }, /\(-oN and -o -\)/],
+      [{ html: '-', output: '-', json: true }, /\(--html and -o -\)/],
+      [{ outputAll: '-' }, /-oA writes four formats: give it a base name/],
+    ];
+    for (const [options, names] of refusals) {
+      assert.throws(
+        () => resolveOutputFiles(options),
+        (error: unknown) =>
+          isEarshotError(error, 'ERR_OPTION') &&
+          error.message.startsWith('Cannot display multiple output types to stdout.') &&
+          names.test(error.message),
+        JSON.stringify(options),
+      );
+    }
+    assert.deepEqual(resolveOutputFiles({ output: '-', json: true }), {});
+    assert.deepEqual(resolveOutputFiles({ html: '-' }), {});
+    assert.deepEqual(resolveOutputFiles({ outputXml: '-', output: 'x.txt' }), { xml: '-' });
+  });
+
+  it('refuses two outputs on one file, naming both options', () => {
+    for (const [options, names] of [
+      [{ outputXml: 'a', outputJson: 'a' }, /Both -oX and -oJ would write "a"/],
+      [
+        { outputAll: 'run', outputNormal: 'run.xml' },
+        /Both -oN and -oX would write "run\.xml"|Both -oX and -oN/,
+      ],
+      [{ outputXml: 'r.html', html: 'r.html' }, /Both -oX and --html would write "r\.html"/],
+      [{ outputNormal: 'out', output: 'out' }, /Both -oN and -o would write "out"/],
+    ] as const) {
+      assert.throws(() => resolveOutputFiles(options), names);
+    }
+  });
+
+  it('refuses -o followed by a capital letter that is no format, instead of writing a file named after it', () => {
+    for (const flag of ['-oZ', '-oS', '-oM']) {
+      assert.throws(
+        () => expandNmapOutputFlags(['scan', flag, '127.0.0.1']),
+        (error: unknown) =>
+          isEarshotError(error, 'ERR_OPTION') &&
+          error.message.startsWith(
+            `Unknown output format "${flag}": earshot writes -oN (normal), -oX (XML)`,
+          ) &&
+          error.message.includes(`give "-o ${flag.slice(2)}"`),
+      );
+    }
+    assert.deepEqual(expandNmapOutputFlags(['scan', '-oreport.txt']), ['scan', '-oreport.txt']);
   });
 
   it('writes only the requested formats, and "-" to stdout', async () => {
@@ -91,7 +135,22 @@ describe('output files (-oN -oX -oG -oJ -oA)', () => {
       writeOutputFiles({ xml: `${dir.path}/no/such/folder.xml` }, { xml: () => '' }, () => undefined),
       (error: unknown) =>
         isEarshotError(error, 'ERR_OPTION') &&
-        /Cannot write output file ".*folder\.xml": the folder does not exist/.test(error.message),
+        /Cannot write output file ".*folder\.xml": the folder ".*\/no\/such" does not exist; choose another path\.$/.test(
+          error.message,
+        ),
     );
+    const problems: [string, RegExp][] = [
+      ['/proc/version.nmap', /the folder "\/proc" does not allow creating files in it/],
+      [dir.path, /it is a folder/],
+      [`${dir.path}/one.xml/below.xml`, /is not a folder/],
+    ];
+    await writeFile(`${dir.path}/one.xml`, '');
+    for (const [path, problem] of problems) {
+      await assert.rejects(
+        writeOutputFiles({ xml: path }, { xml: () => '' }, () => undefined),
+        (error: unknown) => isEarshotError(error, 'ERR_OPTION') && problem.test(error.message),
+        path,
+      );
+    }
   });
 });

@@ -93,7 +93,27 @@ describe('readReport', () => {
       JSON.stringify({ ...scanReport([]), hosts: [{ address: 1 }] }),
       /does not match the earshot scan report schema: \/hosts\/0/,
     ],
-    ['XML that is not nmap XML', '<html><body/></html>', /root element <html>, expected <nmaprun>/],
+    ['XML that is not nmap XML', '<html><body/></html>', /its root element is <html>, not <nmaprun>/],
+    [
+      'a start time past what a date can hold',
+      '<nmaprun scanner="nmap" start="99999999999999"></nmaprun>',
+      /<nmaprun start="99999999999999"> is not a start time: nmap writes whole seconds since 1970/,
+    ],
+    [
+      'a start time that is not a number',
+      '<nmaprun start="soon"/>',
+      /<nmaprun start="soon"> is not a start time/,
+    ],
+    [
+      'elements nested deeper than any nmap XML',
+      `<nmaprun>${'<a>'.repeat(150)}${'</a>'.repeat(150)}</nmaprun>`,
+      /its elements nest more than 100 deep \(nmap XML nests at most 6\)/,
+    ],
+    [
+      'elements nested a hundred thousand deep',
+      `<nmaprun>${'<a>'.repeat(100_000)}${'</a>'.repeat(100_000)}</nmaprun>`,
+      /nest more than 100 deep/,
+    ],
     ['XML with entity declarations', '<!DOCTYPE x [<!ENTITY a "aaaa">]><nmaprun/>', /declares XML entities/],
     [
       'a host without an address',
@@ -116,9 +136,23 @@ describe('readReport', () => {
   it('names a missing file and a folder', async () => {
     await assert.rejects(
       readReport('/nonexistent/earshot.xml'),
-      /Cannot read report "\/nonexistent\/earshot.xml": no such file; check the path/,
+      /Cannot read the report "\/nonexistent\/earshot.xml": it does not exist; check the path/,
     );
-    await assert.rejects(readReport(dir.path), /not a regular file/);
+    await assert.rejects(readReport(dir.path), /it is a folder, not a file/);
+  });
+
+  it('reads <nmaprun/> as a report of no hosts, and two of them do not differ', async () => {
+    for (const xml of ['<nmaprun/>', '<?xml version="1.0"?>\n<nmaprun></nmaprun>\n']) {
+      const report = await parseReport(xml, 'empty.xml');
+      assert.deepEqual(report.hosts, []);
+      assert.equal(report.startedAt, null);
+      assert.equal(diffReports(report, report).changeCount, 0);
+    }
+  });
+
+  it('reads the latest start time a date can hold', async () => {
+    const report = await parseReport('<nmaprun start="8640000000000"/>', 'late.xml');
+    assert.equal(report.startedAt, '+275760-09-13T00:00:00.000Z');
   });
 
   it('stops when aborted', async () => {

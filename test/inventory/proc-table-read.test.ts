@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { isEarshotError } from '../../src/errors.js';
 import { parseProcNet } from '../../src/inventory/proc-net.js';
 import { readTableText, readTcpListeningPrefix } from '../../src/inventory/proc-table-read.js';
 import { fixturePath } from '../helpers/fixtures.js';
@@ -59,8 +61,23 @@ describe('readTcpListeningPrefix on table files', () => {
     }
   });
 
-  it('throws ENOENT for a missing table, as a whole read does', () => {
-    assert.throws(() => readTcpListeningPrefix(join(dir, 'absent')), { code: 'ENOENT' });
+  it('throws ERR_PROC_READ for a missing table, caused by ENOENT, as a whole read does', () => {
+    for (const read of [readTcpListeningPrefix, readTableText]) {
+      assert.throws(
+        () => read(join(dir, 'absent')),
+        (error: Error) =>
+          isEarshotError(error, 'ERR_PROC_READ') && (error.cause as { code?: string }).code === 'ENOENT',
+      );
+    }
+  });
+
+  it('refuses a FIFO in place of a table at once, and a table past the cap', () => {
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const read of [readTcpListeningPrefix, readTableText]) {
+      assert.throws(() => read(fifo), /socket table ".*fifo": it is a named pipe/);
+      assert.throws(() => read('/dev/zero'), /it is a device/);
+    }
   });
 });
 

@@ -93,7 +93,10 @@ describe('readSockets on a captured procfs tree', () => {
   it('throws ERR_PROC_READ naming the directory when it is not a procfs', async () => {
     await assert.rejects(readSockets({ procRoot: `${fixtures}missing` }), (error) => {
       assert.ok(isEarshotError(error, 'ERR_PROC_READ'));
-      assert.match(error.message, /Cannot read ".*missing" \(ENOENT\): give --proc-root/);
+      assert.match(
+        error.message,
+        /Cannot read the procfs folder ".*missing": it does not exist; give --proc-root the folder/,
+      );
       return true;
     });
     const empty = mkdtempSync(join(tmpdir(), 'earshot-proc-'));

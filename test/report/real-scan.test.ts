@@ -122,7 +122,7 @@ describe('reports of a real earshot scan', {
         netns: ns,
       });
       assert.equal(clash.code, 64);
-      assert.match(clash.stderr, /Both xml and json output would go to "same"/);
+      assert.match(clash.stderr, /Both -oX and -oJ would write "same"/);
     });
   });
   it('Ctrl-C mid-scan leaves a DTD-valid -oX with exit="error" in runstats', async () => {

@@ -9,6 +9,7 @@ import { readSockets } from '../../inventory/read-sockets.js';
 import type { RpcRegistration } from '../../model.js';
 import { createBaseline, formatBaseline } from '../../reconcile/baseline.js';
 import { baselineCandidates, reconcile } from '../../reconcile/reconcile.js';
+import { escapeForTerminal } from '../../report/terminal-escape.js';
 import { queryPortmapper } from '../../scan/rpc/portmapper.js';
 
 async function registrationsIfPortmapper(hasPortmapper: boolean): Promise<RpcRegistration[]> {
@@ -58,7 +59,7 @@ async function runSave(file: string, options: { procRoot?: string; force?: boole
     ? ''
     : ' Some owners could not be seen (run as root): their exe and user are not recorded.';
   process.stderr.write(
-    `earshot: saved ${baseline.listeners.length} approved listeners to ${file}.${unseen}\n`,
+    `earshot: saved ${baseline.listeners.length} approved listeners to ${escapeForTerminal(file)}.${unseen}\n`,
   );
 }
 

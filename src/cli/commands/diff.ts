@@ -6,8 +6,8 @@ import { readReport } from '../../compare/read-report.js';
 import { isEarshotError } from '../../errors.js';
 import { renderDiffText } from '../../report/diff-text.js';
 import { stringifySafeJson } from '../../report/safe-json.js';
-import { escapeForTerminal } from '../../report/terminal-escape.js';
 import { ExitCode } from '../exit-codes.js';
+import { printError } from '../print-error.js';
 
 async function runDiff(oldFile: string, newFile: string, options: { json?: boolean }): Promise<void> {
   try {
@@ -18,7 +18,7 @@ async function runDiff(oldFile: string, newFile: string, options: { json?: boole
     process.exitCode = diff.changeCount > 0 ? ExitCode.changed : ExitCode.ok;
   } catch (error) {
     if (!isEarshotError(error)) throw error;
-    process.stderr.write(`earshot: ${escapeForTerminal(error.message)}\n`);
+    printError(error.message);
     process.exitCode = ExitCode.unreadable;
   }
 }

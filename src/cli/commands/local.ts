@@ -1,5 +1,5 @@
 // `earshot local`: the kernel's socket table read from /proc, with every process holding each socket.
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { SocketFilter } from '../../inventory/filter.js';
 import { local } from '../../inventory/local.js';
 import type { AddressFamily, Protocol } from '../../model.js';
@@ -40,7 +40,7 @@ async function runLocal(options: LocalOptions): Promise<void> {
     options.tcp === options.udp ? ['tcp', 'udp'] : options.tcp ? ['tcp'] : ['udp'];
   const families: AddressFamily[] =
     options.ipv4 === options.ipv6 ? ['ipv4', 'ipv6'] : options.ipv4 ? ['ipv4'] : ['ipv6'];
-  // No SIGINT handler: the read is one short synchronous pass, and Ctrl-C's default fits.
+  // No watchInterrupt: the read is one short synchronous pass; Ctrl-C exits 130 at once (interrupt.ts).
   const report = await local({
     filter,
     protocols,
@@ -83,7 +83,7 @@ export function localCommand(): Command {
     .option('--json', 'print JSON: { tool, version, kind, sockets[], warnings[], complete }')
     .option('--all-netns', 'read every network namespace on the host (one /proc/<pid>/net per namespace)')
     .option('--proc-root <dir>', 'read procfs mounted here, e.g. /host/proc in a container', '/proc')
-    .addOption(new Option('--passwd-file <path>', 'map uids to names with this file').default('/etc/passwd'))
+    .option('--passwd-file <path>', 'map uids to names with this file (default: /etc/passwd, if readable)')
     .addHelpText(
       'after',
       `

@@ -10,6 +10,7 @@ import { dumpPortmapper, type PortmapperDump, type PortmapperVersion } from '../
 import { ExitCode } from '../exit-codes.js';
 import { watchInterrupt } from '../interrupt.js';
 import { parseInteger } from '../option-parsers.js';
+import { printError } from '../print-error.js';
 
 interface RpcinfoOptions {
   port: string;
@@ -48,7 +49,7 @@ async function runRpcinfo(host: string, options: RpcinfoOptions): Promise<void> 
   } catch (error) {
     // Like rpcinfo: a portmapper that cannot be reached is status 1, not an internal error.
     if (!isEarshotError(error, 'ERR_RPC')) throw error;
-    process.stderr.write(`earshot: ${escapeForTerminal(error.message)}\n`);
+    printError(error.message);
     process.exitCode = ExitCode.notFound;
     return;
   } finally {

@@ -107,7 +107,8 @@ export async function openScanOutput(setup: ScanOutputSetup): Promise<ScanOutput
         },
         (text) => process.stdout.write(text),
       );
-      if (options.output !== undefined)
+      // "-o -" is the report on stdout, where it already went.
+      if (options.output !== undefined && options.output !== '-')
         await writeOutputOption(options.output, report, textOptions, options.json);
     },
   };

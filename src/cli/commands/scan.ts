@@ -94,7 +94,7 @@ export function scanCommand(): Command {
     .option('--Pn', 'skip host discovery: treat every host as up (also -Pn)')
     .option('--sT', 'TCP connect scan (the default; also -sT)')
     .option('--sU', 'UDP scan (also -sU); with -sT or -sS both, in one report')
-    .option('--sS', 'SYN scan over raw sockets (also -sS; root and the raw-socket package)')
+    .option('--sS', "SYN scan over raw sockets (also -sS; root and earshot's native addon)")
     .option('-O, --os-guess', 'guess the operating system: SYN-ACK/RST evidence (raw sockets) and banners')
     .addOption(new Option('-T <0-5>', 'timing template: 0 paranoid … 3 normal (default) … 5 insane'))
     .option('--max-rate <n>', 'start at most N probes per second')
@@ -123,7 +123,7 @@ exits 130. Bad targets, ports or options exit 64 before any packet is sent.
 
 UDP (-sU): a reply is open (udp-response), ICMP port-unreachable closed (port-unreach), silence
 after the retries open|filtered (no-response); known services get a protocol payload. -sS and -O
-need root and the optional raw-socket package; -O says when it lacks them.
+need root (CAP_NET_RAW) and earshot's native addon (built at install); -O says when it lacks them.
 
 Examples:
   earshot scan localhost                   the guide's nmap -sT localhost

@@ -1,25 +1,26 @@
-// Raw IPv4 TCP through the optional `raw-socket` package: hand-built SYNs and the SYN-ACKs and RSTs
-// that answer them, with every header field the OS guess reads. earshot installs and runs without
-// the package; `openRawTcp` then says why raw sockets are unavailable.
+// Raw IPv4 TCP through earshot's own N-API addon (native/raw_tcp.c): hand-built SYNs and the
+// SYN-ACKs and RSTs that answer them, with every header field the OS guess reads. The addon reads
+// on Node's event loop (a libuv poll handle), so waiting for answers never blocks it. earshot
+// installs and runs without the addon; `openRawTcp` then says why raw sockets are unavailable.
 import { createSocket as createUdpSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { EarshotError } from '../../errors.js';
+import { constants } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { EarshotError, errnoCode } from '../../errors.js';
 
-interface RawSocket {
-  on(event: 'message', listener: (buffer: Buffer, source: string) => void): void;
-  on(event: 'error', listener: (error: Error) => void): void;
-  send(
-    buffer: Buffer,
-    offset: number,
-    length: number,
-    address: string,
-    callback: (error: Error | null, bytes: number) => void,
-  ): void;
-  close(): void;
+/** An open socket of the addon; only the addon reads it. */
+type RawHandle = object & { readonly rawHandle: unique symbol };
+interface RawTcpAddon {
+  open(onPackets: (packets: Buffer[], errno: number) => void): { handle: RawHandle } | ErrnoAnswer;
+  /** 0 when sent, else the errno. */
+  send(handle: RawHandle, segment: Uint8Array, address: string): number;
+  close(handle: RawHandle): void;
 }
-interface RawSocketModule {
-  createSocket(options: { protocol: number; bufferSize?: number }): RawSocket;
-  Protocol: { TCP: number };
+interface ErrnoAnswer {
+  errno: number;
+  message: string;
 }
 
 /** One TCP segment as seen on the wire, with its IPv4 header fields. */
@@ -50,7 +51,9 @@ export interface RawTcp {
 /** Either a raw TCP socket, or why there is none (to print as "raw sockets unavailable (...)"). */
 export type RawTcpResult = { ok: true; raw: RawTcp } | { ok: false; reason: string };
 
-const require = createRequire(import.meta.url);
+/** Where `npm install` builds the addon (binding.gyp at the package root). */
+const defaultAddonPath = fileURLToPath(new URL('../../../build/Release/raw_tcp.node', import.meta.url));
+const buildErrorPath = fileURLToPath(new URL('../../../build/native-build-error.txt', import.meta.url));
 const OPTION_LETTERS: Record<number, string> = { 0: 'E', 1: 'N', 2: 'M', 3: 'W', 4: 'S', 8: 'T' };
 
 /** Reads an IPv4 packet carrying TCP; null when it is not one (or is cut short). */
@@ -146,34 +149,58 @@ export async function sourceAddressFor(target: string): Promise<string> {
   }
 }
 
-/** Opens a raw IPv4 TCP socket, or says why it cannot (package missing, no privilege). */
-export function openRawTcp(): RawTcpResult {
-  let module: RawSocketModule;
+const errnoNames = new Map<number, string>(
+  Object.entries(constants.errno).map(([name, number]) => [number, name] as [number, string]),
+);
+const describeErrno = (errno: number, message: string) =>
+  `${message} (${errnoNames.get(errno) ?? `errno ${errno}`})`;
+
+/** Loads the addon; a string is the reason it is unavailable. */
+function loadAddon(path: string): RawTcpAddon | string {
   try {
-    module = require('raw-socket') as RawSocketModule;
+    return createRequire(import.meta.url)(path) as RawTcpAddon;
   } catch (error) {
-    return {
-      ok: false,
-      reason: `the optional package raw-socket is not installed or did not build: ${(error as Error).message.split('\n')[0]}`,
-    };
+    if (errnoCode(error) !== 'MODULE_NOT_FOUND') {
+      return `native addon does not load (${(error as Error).message.split('\n')[0]}); run "npm rebuild"`;
+    }
+    let buildSaid = '';
+    try {
+      if (path === defaultAddonPath) buildSaid = readFileSync(buildErrorPath, 'utf8').split('\n')[0] ?? '';
+    } catch {
+      // No record of a failed build: the install step never ran (npm install --ignore-scripts).
+    }
+    return `native addon not built: ${buildSaid || 'run "npm rebuild" with a C compiler (apt-get install build-essential)'}`;
   }
-  let socket: RawSocket;
-  try {
-    socket = module.createSocket({ protocol: module.Protocol.TCP, bufferSize: 65536 });
-  } catch (error) {
-    const message = (error as Error).message;
-    return {
-      ok: false,
-      reason: /permitted|EPERM|EACCES/i.test(message) ? `${message}: run as root (CAP_NET_RAW)` : message,
-    };
-  }
+}
+
+// A full send buffer (EAGAIN) or a full device queue (ENOBUFS) drains in microseconds to
+// milliseconds: wait and send again, a bounded number of times.
+const SEND_RETRIES = 20;
+const SEND_RETRY_MS = 5;
+
+/** Opens a raw IPv4 TCP socket, or says why it cannot (addon not built, no privilege). */
+export function openRawTcp(options: { addonPath?: string } = {}): RawTcpResult {
+  const addon = loadAddon(options.addonPath ?? defaultAddonPath);
+  if (typeof addon === 'string') return { ok: false, reason: addon };
   const listeners: ((reply: TcpReply) => void)[] = [];
-  const sources = new Map<string, Promise<string>>();
-  socket.on('error', () => undefined);
-  socket.on('message', (buffer) => {
-    const reply = parseTcpPacket(buffer);
-    if (reply) for (const listener of listeners) listener(reply);
+  const opened = addon.open((packets) => {
+    // A listener may remove itself while a batch is delivered: deliver the batch to those present.
+    const present = [...listeners];
+    for (const packet of packets) {
+      const reply = parseTcpPacket(packet);
+      if (reply) for (const listener of present) listener(reply);
+    }
   });
+  if (!('handle' in opened)) {
+    const said = describeErrno(opened.errno, opened.message);
+    const denied = opened.errno === constants.errno.EPERM || opened.errno === constants.errno.EACCES;
+    return {
+      ok: false,
+      reason: denied ? `${said}: run as root (CAP_NET_RAW)` : `cannot open a raw socket: ${said}`,
+    };
+  }
+  const { handle } = opened;
+  const sources = new Map<string, Promise<string>>();
   return {
     ok: true,
     raw: {
@@ -184,13 +211,16 @@ export function openRawTcp(): RawTcpResult {
           sources.set(target, source);
         }
         const segment = buildSyn(await source, target, sourcePort, targetPort, sequence);
-        await new Promise<void>((resolve, reject) => {
-          socket.send(segment, 0, segment.length, target, (error) =>
-            error
-              ? reject(new EarshotError('ERR_RESOURCE', `Raw send to ${target} failed: ${error.message}`))
-              : resolve(),
-          );
-        });
+        for (let attempt = 0; ; attempt++) {
+          const errno = addon.send(handle, segment, target);
+          if (errno === 0) return;
+          const retry = errno === constants.errno.EAGAIN || errno === constants.errno.ENOBUFS;
+          if (!retry || attempt === SEND_RETRIES) {
+            const name = errnoNames.get(errno) ?? `errno ${errno}`;
+            throw new EarshotError('ERR_RESOURCE', `Raw send to ${target} failed: ${name}.`);
+          }
+          await sleep(SEND_RETRY_MS);
+        }
       },
       onReply(listener) {
         listeners.push(listener);
@@ -200,7 +230,7 @@ export function openRawTcp(): RawTcpResult {
         };
       },
       close() {
-        socket.close();
+        addon.close(handle);
       },
     },
   };

@@ -1,12 +1,12 @@
 // Port specifications in nmap's syntax (`-p 22,80,8000-8100`, `-p-`) and the default TCP and UDP port sets.
 import type { ServiceCatalog } from '../../catalog/services.js';
-import { EarshotError } from '../../errors.js';
+import { EarshotError, quote } from '../../errors.js';
 import type { Protocol } from '../../model.js';
 
 const MAX_PORT = 65535;
 
 const portSpecError = (spec: string, why: string): EarshotError =>
-  new EarshotError('ERR_PORT_SPEC', `Invalid port spec ${JSON.stringify(spec)}: ${why}`);
+  new EarshotError('ERR_PORT_SPEC', `Invalid port spec ${quote(spec)}: ${why}`);
 
 /** Reads one port number of a spec item; errors quote the whole `spec`. */
 function readPort(text: string, spec: string, allowZero: boolean): number {
@@ -14,7 +14,7 @@ function readPort(text: string, spec: string, allowZero: boolean): number {
     const hint = /^[a-z][\w-]*$/i.test(text)
       ? ` give port numbers (\`earshot services ${text}\` shows the port of a service name).`
       : ' give numbers 1-65535, ranges like "8000-8100", or "-" for every port.';
-    throw portSpecError(spec, `${JSON.stringify(text)} is not a port number;${hint}`);
+    throw portSpecError(spec, `${quote(text)} is not a port number;${hint}`);
   }
   const port = Number(text);
   if (port > MAX_PORT) {
@@ -65,7 +65,7 @@ export function parsePortSpec(spec: string, options: { allowZero?: boolean } = {
       if (last < first) {
         throw new EarshotError(
           'ERR_PORT_SPEC',
-          `Invalid port range ${JSON.stringify(item)}: the end is below the start; write "${last}-${first}".`,
+          `Invalid port range ${quote(item)}: the end is below the start; write "${last}-${first}".`,
         );
       }
     }

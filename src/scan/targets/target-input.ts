@@ -1,8 +1,9 @@
 // Where target tokens come from besides the command line: -iL and --exclude-file files, and the
 // resolver that turns host names into addresses before any packet is sent.
 import { lookup } from 'node:dns/promises';
-import { readFile } from 'node:fs/promises';
-import { EarshotError, errnoCode } from '../../errors.js';
+import { EarshotError, errnoCode, quote } from '../../errors.js';
+import { readBoundedTextFile } from '../../io/bounded-read.js';
+import { INPUT_FILES } from '../../io/input-files.js';
 import type { AddressFamily } from '../../model.js';
 import { splitCommaList, type TargetToken, type TokenOrigin } from './target-parse.js';
 
@@ -24,18 +25,8 @@ export async function readTokenFile(
   role: TokenOrigin['role'],
   signal?: AbortSignal,
 ): Promise<TargetToken[]> {
-  const what = role === 'target' ? 'target file' : 'exclude file';
-  let text: string;
-  try {
-    text = await readFile(path, { encoding: 'utf8', signal });
-  } catch (error) {
-    if (signal?.aborted) throw signal.reason;
-    throw new EarshotError(
-      'ERR_TARGET_FILE',
-      `Cannot read the ${what} ${JSON.stringify(path)} (${errnoCode(error) ?? String(error)}): check the path and its permissions.`,
-      { cause: error },
-    );
-  }
+  const kind = role === 'target' ? INPUT_FILES.targets : INPUT_FILES.excludes;
+  const text = await readBoundedTextFile(path, { kind, signal });
   const tokens: TargetToken[] = [];
   text.split('\n').forEach((rawLine, index) => {
     const hash = rawLine.indexOf('#');
@@ -50,7 +41,7 @@ export async function readTokenFile(
   if (tokens.length === 0 && role === 'target') {
     throw new EarshotError(
       'ERR_TARGET_FILE',
-      `The target file ${JSON.stringify(path)} lists no targets: put one or more per line ("#" starts a comment).`,
+      `The target file ${quote(path)} lists no targets: put one or more per line ("#" starts a comment).`,
     );
   }
   return tokens;
@@ -80,14 +71,14 @@ export async function resolveNames(
         if (signal?.aborted) throw signal.reason;
         throw new EarshotError(
           'ERR_TARGET_RESOLVE',
-          `Cannot resolve ${JSON.stringify(name)} (${errnoCode(error) ?? String(error)}): check the name, or give its IP address.`,
+          `Cannot resolve ${quote(name)} (${errnoCode(error) ?? String(error)}): check the name, or give its IP address.`,
           { cause: error },
         );
       }
       if (found.length === 0) {
         throw new EarshotError(
           'ERR_TARGET_RESOLVE',
-          `Cannot resolve ${JSON.stringify(name)}: it has no addresses; check the name, or give its IP address.`,
+          `Cannot resolve ${quote(name)}: it has no addresses; check the name, or give its IP address.`,
         );
       }
       results.set(name, found);

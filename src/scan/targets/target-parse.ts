@@ -1,6 +1,6 @@
 // One target token → an address product or a host name to resolve. Syntax only: no DNS, no I/O.
 import ipaddr from 'ipaddr.js';
-import { EarshotError } from '../../errors.js';
+import { EarshotError, quote } from '../../errors.js';
 import type { AddressFamily } from '../../model.js';
 import { type AddressProduct, applyPrefix, normalizePartSet, type PartSet } from './address-set.js';
 
@@ -26,7 +26,7 @@ export function targetSpecError(token: TargetToken, why: string): EarshotError {
   const where = token.origin.where ? ` (${token.origin.where})` : '';
   return new EarshotError(
     'ERR_TARGET_SPEC',
-    `Invalid ${token.origin.role} ${JSON.stringify(token.text)}${where}: ${why}`,
+    `Invalid ${token.origin.role} ${quote(token.text)}${where}: ${why}`,
   );
 }
 
@@ -56,7 +56,7 @@ function parseOctet(token: TargetToken, text: string): PartSet {
     if (!match || (match[2] === '' && match[1] === '')) {
       throw targetSpecError(
         token,
-        `${JSON.stringify(item)} is not an octet; write 0-255, a range like "1-254", a list like "3-5,7", or "*".`,
+        `${quote(item)} is not an octet; write 0-255, a range like "1-254", a list like "3-5,7", or "*".`,
       );
     }
     const read = (digits: string, fallback: number): number => {

@@ -1,7 +1,7 @@
 // Target specifications → a lazy stream of addresses. Everything is validated and every name resolved
 // here, before the first packet; ranges are counted and walked without being materialised.
 import ipaddr from 'ipaddr.js';
-import { EarshotError } from '../../errors.js';
+import { EarshotError, quote } from '../../errors.js';
 import type { AddressFamily } from '../../model.js';
 import {
   type AddressProduct,
@@ -74,7 +74,7 @@ function toResolved(
     if (!ipaddr.IPv4.isValidFourPartDecimal(address) && !ipaddr.IPv6.isValid(address)) {
       throw new EarshotError(
         'ERR_TARGET_RESOLVE',
-        `Resolving ${JSON.stringify(parsed.name)} gave ${JSON.stringify(address)}, which is not an IP address; check the resolver.`,
+        `Resolving ${quote(parsed.name)} gave ${quote(address)}, which is not an IP address; check the resolver.`,
       );
     }
     const ip = ipaddr.parse(address);

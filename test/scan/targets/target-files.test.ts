@@ -45,9 +45,9 @@ describe('prepareTargets: files and exclusions', () => {
     await assertTargetError(
       { inputFile: join(dir, 'missing.txt') },
       'ERR_TARGET_FILE',
-      /^Cannot read the target file ".*missing.txt" \(ENOENT\): check the path and its permissions\.$/,
+      /^Cannot read the target file ".*missing.txt": it does not exist; check the path\.$/,
     );
-    await assertTargetError({ inputFile: dir }, 'ERR_TARGET_FILE', /\(EISDIR\)/);
+    await assertTargetError({ inputFile: dir }, 'ERR_TARGET_FILE', /it is a folder, not a file/);
     const bad = await file('bad.txt', '10.0.0.1\n10.0.0.0/33\n');
     await assertTargetError(
       { inputFile: bad },
@@ -80,7 +80,7 @@ describe('prepareTargets: files and exclusions', () => {
     await assertTargetError(
       { targets: ['10.0.0.1'], excludeFile: join(dir, 'nope.txt') },
       'ERR_TARGET_FILE',
-      /^Cannot read the exclude file ".*nope.txt" \(ENOENT\)/,
+      /^Cannot read the exclude file ".*nope.txt": it does not exist/,
     );
   });
 

@@ -131,7 +131,7 @@ describe('prepareTargets: syntax', () => {
       'ERR_TARGET_SPEC',
       /^Invalid exclude "10.0.0.256": 256 is above 255/,
     );
-    await assertTargetError({ targets: ['a\u001b]0;x\u0007'] }, 'ERR_TARGET_SPEC', /"a\\u001b\]0;x\\u0007"/);
+    await assertTargetError({ targets: ['a\u001b]0;x\u0007'] }, 'ERR_TARGET_SPEC', /"a\u001b\]0;x\u0007"/);
   });
 });
 

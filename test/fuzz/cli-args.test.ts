@@ -1,0 +1,230 @@
+// Thousands of generated command lines through main(argv), in this process: every one ends in
+// success or a usage error (or a command's own documented status), never an internal error (70), and
+// nothing it prints on stderr carries a raw control, C1 or bidirectional character.
+//
+// Commands that would scan, query a portmapper or write files are given a first option that fails
+// once every other option is checked (a missing -iL, --baseline, --rpc-file or --proc-root), and the
+// vocabulary leaves those options out: the options are checked, and nothing is ever sent or written.
+// A smaller sample of real runs of the built binary, in a namespace, follows.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Command } from 'commander';
+import fc from 'fast-check';
+import { baselineCommand } from '../../src/cli/commands/baseline.js';
+import { diffCommand } from '../../src/cli/commands/diff.js';
+import { localCommand } from '../../src/cli/commands/local.js';
+import { rpcinfoCommand } from '../../src/cli/commands/rpcinfo.js';
+import { scanCommand } from '../../src/cli/commands/scan.js';
+import { servicesCommand } from '../../src/cli/commands/services.js';
+import { verifyCommand } from '../../src/cli/commands/verify.js';
+import { runEarshot } from '../helpers/cli.js';
+import { skipUnlessRoot } from '../helpers/netns.js';
+import { makeTempDir, type TempDir } from '../helpers/tmp.js';
+import type { MainRun } from './main-worker.js';
+
+const RAW_UNSAFE =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+const MISSING = '/nonexistent/earshot-fuzz';
+
+let dir: TempDir;
+let paths: string[];
+
+let worker: Worker;
+
+/** Runs main(argv) on the worker; the exit status and what was printed. */
+function runMain(argv: string[]): Promise<MainRun> {
+  return new Promise<MainRun>((resolve, reject) => {
+    const onExit = (code: number) =>
+      reject(new Error(`the worker exited (${code}) running ${JSON.stringify(argv)}`));
+    worker.once('exit', onExit);
+    worker.once('message', (run: MainRun) => {
+      worker.off('exit', onExit);
+      resolve(run);
+    });
+    worker.postMessage(argv);
+  });
+}
+
+/** Every flag a command defines (long and short), as commander knows them. */
+function flagsOf(command: Command): string[] {
+  return command.options.flatMap((option) =>
+    [option.long, option.short].filter((flag) => flag !== undefined),
+  );
+}
+
+const hostileText = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom('\u001b', '\u0007', '\u009b', '\u202e', '\u2066', '\u0000', '\n', '\\', '"', ' '),
+    fc.constantFrom('a', '1', '-', ',', '.', ':', '/', '*', '%', '['),
+  ),
+  maxLength: 12,
+});
+
+/** Option values: ports, numbers, addresses, durations, paths (odd ones included) and noise. */
+const value = (): fc.Arbitrary<string> =>
+  fc.oneof(
+    fc.constantFrom('', '-', '0', '1', '22', '65535', '65536', '-1', '1-1024', '80-70', '22,80', 'T:22,U:53'),
+    fc.constantFrom('1.5', '1e3', 'NaN', '10s', '500ms', '0s', '99999999999999999999', '0x10'),
+    fc.constantFrom('127.0.0.1', '::1', '10.0.0.0/8', '0.0.0.0/0', '::/0', 'fd00::/64', 'localhost', '[::1]'),
+    fc.constantFrom(...(paths ?? [])),
+    hostileText,
+    fc.string({ maxLength: 6 }),
+  );
+
+const NMAP_TOKENS = [
+  '-oX',
+  '-oN',
+  '-oG',
+  '-oJ',
+  '-oA',
+  '-oZ',
+  '-oS',
+  '-p-',
+  '-sTU',
+  '-sUT',
+  '-Pn',
+  '-sV',
+  '-sS',
+];
+
+/** A generated command line for one command: its own flags, nmap's, values and noise. */
+function commandLine(name: string, command: Command, leave: readonly string[]): fc.Arbitrary<string[]> {
+  const flags = flagsOf(command).filter((flag) => !leave.includes(flag));
+  const token = fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...flags) },
+    { weight: 1, arbitrary: fc.constantFrom(...NMAP_TOKENS.filter((flag) => !leave.includes(flag))) },
+    { weight: 4, arbitrary: value() },
+    { weight: 1, arbitrary: fc.constantFrom('--help', '--version', '-h', '--no-such-option', 'extra') },
+  );
+  return fc.array(token, { maxLength: 8 }).map((tokens) => [name, ...tokens]);
+}
+
+function assertNoInternalError(argv: string[], result: { status: number; stderr: string }): void {
+  const label = `${JSON.stringify(argv)} → ${result.status}: ${result.stderr.slice(0, 600)}`;
+  assert.notEqual(result.status, 70, label);
+  assert.doesNotMatch(result.stderr, /earshot: internal error/, label);
+  assert.ok([0, 1, 2, 64].includes(result.status), label);
+  assert.doesNotMatch(result.stderr, RAW_UNSAFE, label);
+}
+
+describe('fuzz: command lines', () => {
+  before(async () => {
+    // A worker does not inherit the --import of tsx: the evaluated bootstrap registers it first.
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const script = new URL('./main-worker.ts', import.meta.url).href;
+    const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(script)}); });`;
+    worker = new Worker(bootstrap, { eval: true, stdout: true, stderr: true });
+    worker.stdout.resume();
+    worker.stderr.resume();
+    await new Promise((ready, failed) => {
+      worker.once('message', ready);
+      worker.once('error', failed);
+    });
+    dir = await makeTempDir('fuzz-cli');
+    const fifo = join(dir.path, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    paths = [
+      fifo,
+      '/dev/zero',
+      dir.path,
+      MISSING,
+      await dir.write('empty', ''),
+      await dir.write('garbage', '\u0000\u001b]0;x\u0007<{['),
+      join(fixtures, 'report', 'nmap-before.xml'),
+      join(fixtures, 'report', 'nmap-interrupted.xml'),
+      join(fixtures, 'proc', 'ypbind'),
+      join(fixtures, 'proc', 'passwd'),
+    ];
+  });
+  after(async () => {
+    worker.removeAllListeners('exit');
+    await worker.terminate();
+    await dir.remove();
+  });
+
+  // Each command with the first options that stop it before it sends or writes anything.
+  const commands: [string, () => Command, string[], string[]][] = [
+    // -sS and -O load the raw-socket addon, built on NAN, which a worker thread cannot unload (the
+    // process then dies with SIGSEGV): the real runs below take them.
+    ['scan', scanCommand, ['--iL', MISSING], ['--iL', '-iL', '--sS', '-sS', '-O', '--os-guess']],
+    ['verify', verifyCommand, ['--baseline', MISSING], ['--baseline']],
+    ['rpcinfo', rpcinfoCommand, ['--rpc-file', MISSING], ['--rpc-file']],
+    [
+      'baseline',
+      () => baselineCommand().commands[0]!,
+      ['save', join(MISSING, 'b.yaml'), '--proc-root', MISSING],
+      ['--proc-root'],
+    ],
+    ['local', localCommand, [], []],
+    ['services', servicesCommand, [], []],
+    ['diff', diffCommand, [], []],
+  ];
+
+  for (const [name, build, stop, leave] of commands) {
+    it(`${name}: success or a usage error for every generated command line`, async () => {
+      const command = build();
+      await fc.assert(
+        fc.asyncProperty(commandLine(name, command, leave), async ([, ...rest]) => {
+          const argv = name === 'baseline' ? ['baseline', ...stop, ...rest] : [name, ...stop, ...rest];
+          assertNoInternalError(argv, await runMain(argv));
+        }),
+        { numRuns: name === 'local' ? 150 : 400 },
+      );
+    });
+  }
+
+  it('no command: any words, flags and noise', async () => {
+    const token = fc.oneof(value(), fc.constantFrom('--help', '-V', '--version', 'help', '-oX', '-oZ', 'x'));
+    await fc.assert(
+      fc.asyncProperty(fc.array(token, { maxLength: 5 }), async (argv) => {
+        // A word naming a command that scans or writes would run it: those are the runs above.
+        fc.pre(!argv.some((word) => ['scan', 'verify', 'rpcinfo', 'baseline', 'local'].includes(word)));
+        assertNoInternalError(argv, await runMain(argv));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('the built binary, in a namespace: real small scans and verifies end in success or a usage error', {
+    skip: skipUnlessRoot,
+  }, async () => {
+    const option = fc.oneof(
+      fc.constantFrom(['-p', '1-64'], ['-p', '22,80'], ['-p', '0'], ['-p', '80-70'], ['-p', 'x']),
+      fc.constantFrom(['-T5'], ['-T9'], ['--max-retries', '0'], ['--host-timeout', '2s'], ['--reason']),
+      fc.constantFrom(
+        ['--json'],
+        ['-oX', '-'],
+        ['-oZ'],
+        ['-o', '-'],
+        ['--all-ports'],
+        ['-sU'],
+        ['-sS'],
+        ['-O'],
+      ),
+      // execve(2) takes no NUL inside an argument.
+      hostileText.filter((text) => !text.includes('\u0000')).map((text) => [text]),
+    );
+    const target = fc.constantFrom('127.0.0.1', '::1', '127.0.0.0/30', 'localhost', '10.0.0.1-2', '::1/126');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('scan', 'verify'),
+        fc.array(option, { maxLength: 3 }),
+        fc.array(target, { minLength: 1, maxLength: 2 }),
+        async (name, options, targets) => {
+          // Every real run is bounded: few ports, no UDP scan for verify unless asked, no detection.
+          const fixed =
+            name === 'scan' ? ['-Pn', '-p', '1-32'] : ['-p', '1-32', '--no-udp', '--no-version', '--no-bind'];
+          const argv = [name, ...fixed, ...options.flat(), ...targets];
+          const result = await runEarshot(argv, { timeoutMs: 60_000 });
+          assertNoInternalError(argv, { status: result.code, stderr: result.stderr });
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
