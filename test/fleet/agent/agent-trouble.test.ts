@@ -1,10 +1,12 @@
 // The agent when things go wrong: the server killed with -9 while it pushes (nothing lost, nothing
 // twice), a wrong token and a token that is not an agent's (the agent stops and says so), another
 // host's token (403: refused bodies leave the queue, the agent says why), the request bound (429:
-// kept and retried later), and HTTPS with a private CA (--ca), whose verification is never skipped.
+// kept and retried later), peers that never answer or never stop answering (bounded), and HTTPS
+// with a private CA (--ca), whose verification is never skipped.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -281,6 +283,67 @@ describe('earshot agent: trouble', { skip }, () => {
       } finally {
         await agent.close();
         await server.close();
+      }
+    });
+  });
+
+  it('gives up on a server that never answers, or answers without end, and keeps the events', async (t) => {
+    await withNetns('agent-bounds', async (ns) => {
+      const { pid } = await anchorPid(ns);
+      const peer = ns.spawn('python3', [holder, 'tcp:127.0.0.1:7531']);
+      await waitForLine(peer, /^ready/m, 10_000);
+      // Two peers that are not earshot servers: one reads requests and never answers; one answers 200
+      // and then sends a body that never ends.
+      const sockets = new Set<Socket>();
+      const silent = createServer((socket) => {
+        sockets.add(socket);
+        socket.resume();
+      });
+      const endless = createServer((socket) => {
+        sockets.add(socket);
+        socket.once('data', () => {
+          socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n');
+          const chunk = Buffer.alloc(16 * 1024, 0x20);
+          const pump = () => {
+            while (!socket.destroyed && socket.write(chunk)) {}
+          };
+          socket.on('drain', pump);
+          socket.on('error', () => undefined);
+          pump();
+        });
+      });
+      for (const server of [silent, endless])
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = (server: Server) => `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      try {
+        for (const [server, said] of [
+          [silent, /no answer within 300 ms/],
+          [endless, /the answer is larger than 65536 bytes/],
+        ] as const) {
+          const agent = await testAgent(
+            `${temp.path}/bounds-${(server.address() as { port: number }).port}.db`,
+            {
+              server: url(server),
+              token: `es_agent_${'b'.repeat(43)}`,
+              netnsPid: pid,
+              requestTimeoutMs: 300,
+            },
+          );
+          try {
+            await eventually(
+              () => agent.warnings.some((w) => said.test(w)),
+              `the agent says ${said}`,
+              15_000,
+            );
+            t.diagnostic(agent.warnings.find((w) => said.test(w))!);
+            assert.equal(agent.agent.pending(), 1, 'the event stays queued');
+          } finally {
+            await agent.close();
+          }
+        }
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await Promise.all([silent, endless].map((server) => new Promise((resolve) => server.close(resolve))));
       }
     });
   });
