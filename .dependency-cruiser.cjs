@@ -126,6 +126,14 @@ module.exports = {
       to: { path: '^src/(scan|inventory|watch|verify)/' },
     },
     {
+      name: 'fleet-agent-speaks-http',
+      comment:
+        'fleet/agent/ reaches the server over HTTP only (the published schemas are the contract): the agent and the server import nothing of each other.',
+      severity: 'error',
+      from: { path: '^src/fleet/(agent|server)/' },
+      to: { path: '^src/fleet/(agent|server)/', pathNot: '^src/fleet/$1/' },
+    },
+    {
       name: 'no-circular',
       comment: 'A cycle between modules hides which one is the base.',
       severity: 'error',

@@ -18,7 +18,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const RATE = 330;
 const AGENTS = 200;
-const EVENT_SCHEMA = `${root}/test/fleet/fixtures/earshot-event.schema.json`;
 const KINDS = ['quiet', 'listeners', 'suspicious'] as const;
 
 interface Served {
@@ -48,7 +47,7 @@ function serve(script: string): Promise<Served> {
 
 const earshotServer = (db: string) =>
   serve(`import { startServer } from '${root}/dist/fleet/server/server.js';
-const s = await startServer({ db: ${JSON.stringify(db)}, port: 0, rateLimitPerMinute: 1e9, eventSchemaPath: ${JSON.stringify(EVENT_SCHEMA)} });
+const s = await startServer({ db: ${JSON.stringify(db)}, port: 0, rateLimitPerMinute: 1e9 });
 console.log('listening ' + s.url);`);
 
 // The reference: the least a server could do with the same bodies and the same table.

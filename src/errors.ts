@@ -22,7 +22,8 @@ export type EarshotErrorCode =
   | 'ERR_STORE_VERSION'
   | 'ERR_DB'
   | 'ERR_DB_SCHEMA'
-  | 'ERR_SERVER';
+  | 'ERR_SERVER'
+  | 'ERR_AGENT_TOKEN';
 
 /**
  * Codes that mean the user's input was wrong (exit status 64, EX_USAGE). Every file and folder
@@ -39,6 +40,7 @@ export const USAGE_ERROR_CODES: ReadonlySet<EarshotErrorCode> = new Set([
   'ERR_REPORT_READ',
   'ERR_CATALOG_READ',
   'ERR_PROC_READ',
+  'ERR_AGENT_TOKEN',
 ]);
 
 /** An earshot failure with a stable code and an actionable message. */

@@ -8,13 +8,19 @@ export { diffReports, type ReportDiff } from './compare/diff.js';
 export { readReport } from './compare/read-report.js';
 export { loadReportValidator, type ReportValidator } from './compare/report-schema.js';
 export { EarshotError, type EarshotErrorCode, isEarshotError, USAGE_ERROR_CODES } from './errors.js';
+export { parseServerUrl, readCaFile, readTokenFile } from './fleet/agent/credentials.js';
+export type { PushRecord } from './fleet/agent/push-queue.js';
+export { buildSnapshot, type SnapshotInput } from './fleet/agent/snapshot.js';
+export { type AgentHandle, type AgentOptions, startAgent } from './fleet/agent/start-agent.js';
+// The server's functions load Fastify and pg on first call (library.ts), not with this module.
 export {
   addServerUser,
   createServerToken,
   listServerTokens,
   revokeServerTokens,
-} from './fleet/server/admin.js';
-export { type RunningServer, type ServerOptions, startServer } from './fleet/server/server.js';
+  startServer,
+} from './fleet/server/library.js';
+export type { RunningServer, ServerOptions } from './fleet/server/server.js';
 export { type BindProbeOptions, type BindProbeResult, probeBoundPorts } from './inventory/bind-probe.js';
 export { readConntrack } from './inventory/conntrack.js';
 export type { SocketFilter } from './inventory/filter.js';

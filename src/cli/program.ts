@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   watch: async () => (await import('./commands/watch.js')).watchCommand(),
   history: async () => (await import('./commands/history.js')).historyCommand(),
   server: async () => (await import('./commands/server.js')).serverCommand(),
+  agent: async () => (await import('./commands/agent.js')).agentCommand(),
 };
 
 async function buildProgram(argv: readonly string[]): Promise<Command> {

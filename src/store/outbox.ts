@@ -22,9 +22,21 @@ interface PendingRow {
   last_error: string | null;
 }
 
+function toPending(sink: string, row: PendingRow): PendingDelivery {
+  return {
+    sink,
+    seq: row.seq,
+    event: JSON.parse(row.body) as EarshotEvent,
+    attempts: row.attempts,
+    lastError: row.last_error,
+  };
+}
+
 /** The delivery queues of one store. */
 export class Outbox {
   readonly #next: Statement<[string], PendingRow>;
+  readonly #nextBatch: Statement<[string, number], PendingRow>;
+  readonly #refused: Statement<[string, string, string, number]>;
   readonly #delivered: Statement<[string, string, number]>;
   readonly #failed: Statement<[string, string, number]>;
   readonly #pending: Statement<[string], { count: number }>;
@@ -35,6 +47,14 @@ export class Outbox {
       `SELECT o.event_seq AS seq, e.body AS body, o.attempts AS attempts, o.last_error AS last_error
        FROM outbox o JOIN events e ON e.seq = o.event_seq
        WHERE o.sink = ? AND o.delivered_at IS NULL ORDER BY o.event_seq LIMIT 1`,
+    );
+    this.#nextBatch = db.prepare(
+      `SELECT o.event_seq AS seq, e.body AS body, o.attempts AS attempts, o.last_error AS last_error
+       FROM outbox o JOIN events e ON e.seq = o.event_seq
+       WHERE o.sink = ? AND o.delivered_at IS NULL ORDER BY o.event_seq LIMIT ?`,
+    );
+    this.#refused = db.prepare(
+      'UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = ? WHERE sink = ? AND event_seq = ?',
     );
     this.#delivered = db.prepare(
       'UPDATE outbox SET delivered_at = ?, attempts = attempts + 1 WHERE sink = ? AND event_seq = ?',
@@ -51,14 +71,21 @@ export class Outbox {
   /** The oldest event `sink` has not delivered, or null when its queue is empty. */
   next(sink: string): PendingDelivery | null {
     const row = this.#next.get(sink);
-    if (!row) return null;
-    return {
-      sink,
-      seq: row.seq,
-      event: JSON.parse(row.body) as EarshotEvent,
-      attempts: row.attempts,
-      lastError: row.last_error,
-    };
+    return row ? toPending(sink, row) : null;
+  }
+
+  /** Up to `limit` of the oldest events `sink` has not delivered, oldest first (a sink that sends batches). */
+  nextBatch(sink: string, limit: number): PendingDelivery[] {
+    return this.#nextBatch.all(sink, Math.max(1, Math.floor(limit))).map((row) => toPending(sink, row));
+  }
+
+  /**
+   * Takes an event out of `sink`'s queue undelivered, because the receiver refused it for good (a
+   * body it will never take); `reason` stays in last_error, so a queue row with both delivered_at and
+   * last_error left the queue without being delivered.
+   */
+  refused(sink: string, seq: number, at: string, reason: string): void {
+    this.#refused.run(at, `refused: ${reason}`.slice(0, 1000), sink, seq);
   }
 
   /** Marks an event delivered to `sink`. */

@@ -3,6 +3,7 @@
 // store, so what a sink has not delivered when watch stops is delivered after the next start.
 import type { Store } from '../store/store.js';
 import type { Sink } from './sinks/sink.js';
+import { WakeablePause } from './wakeable-pause.js';
 
 /** Options of an outbox runner. */
 export interface OutboxRunnerOptions {
@@ -22,8 +23,7 @@ export class OutboxRunner {
   readonly #maxBackoffMs: number;
   readonly #onFailure: OutboxRunnerOptions['onFailure'];
   readonly #controller = new AbortController();
-  #wake: (() => void) | null = null;
-  #woken = false;
+  readonly #pauses = new WakeablePause(this.#controller.signal);
   #backoffMs = 0;
   /** Resolves when the runner stopped. */
   readonly done: Promise<void>;
@@ -39,8 +39,7 @@ export class OutboxRunner {
 
   /** Says new events are queued. */
   wake(): void {
-    this.#woken = true;
-    this.#wake?.();
+    this.#pauses.wake();
   }
 
   /** True while the sink's last delivery failed and the runner waits to retry. */
@@ -51,30 +50,12 @@ export class OutboxRunner {
   /** Stops: a delivery in flight is aborted and stays queued. */
   stop(): Promise<void> {
     this.#controller.abort(new Error('watch stopped'));
-    this.#wake?.();
     return this.done;
   }
 
   /** Waits up to `ms` (or until woken when `wakeable`); false once stopped. */
   #pause(ms: number, wakeable: boolean): Promise<boolean> {
-    const signal = this.#controller.signal;
-    if (signal.aborted) return Promise.resolve(false);
-    if (wakeable && this.#woken) {
-      this.#woken = false;
-      return Promise.resolve(true);
-    }
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer);
-        this.#wake = null;
-        signal.removeEventListener('abort', finish);
-        this.#woken = false;
-        resolve(!signal.aborted);
-      };
-      const timer = setTimeout(finish, ms);
-      if (wakeable) this.#wake = finish;
-      signal.addEventListener('abort', finish, { once: true });
-    });
+    return this.#pauses.wait(ms, wakeable);
   }
 
   async #run(): Promise<void> {

@@ -39,6 +39,11 @@ export interface WatchOptions {
   baseline?: BaselineSource | null;
   /** Destinations besides onEvent, each with its own queue in the store's outbox. */
   sinks?: readonly Sink[];
+  /**
+   * Outbox queues the caller delivers itself (the fleet agent, which sends batches): every event is
+   * queued under each of these names too, and nothing in watch takes them.
+   */
+  queues?: readonly string[];
   /** Retry timing of the sinks' deliveries. */
   delivery?: Pick<OutboxRunnerOptions, 'minBackoffMs' | 'maxBackoffMs'>;
   /** How long stop() lets sinks deliver what is queued (default 5 s). */
@@ -93,7 +98,8 @@ export async function startWatch(options: WatchOptions): Promise<WatchHandle> {
   const retainMs = options.retainMs ?? 90 * DAY_MS;
   const host = hostname();
   const sinks = options.sinks ?? [];
-  const sinkNames = sinks.map((sink) => sink.name);
+  // Every queue an event goes to: the sinks' (delivered by watch's runners) and the caller's own.
+  const sinkNames = [...sinks.map((sink) => sink.name), ...(options.queues ?? [])];
   if (new Set(sinkNames).size !== sinkNames.length) {
     throw new EarshotError(
       'ERR_OPTION',

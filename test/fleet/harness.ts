@@ -5,18 +5,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { issueToken } from '../../src/fleet/server/auth/tokens.js';
 import { addUser } from '../../src/fleet/server/auth/users.js';
 import { openPool } from '../../src/fleet/server/db/connect.js';
 import { migrate } from '../../src/fleet/server/db/migrate.js';
 import { type RunningServer, type ServerOptions, startServer } from '../../src/fleet/server/server.js';
-import type { VerifyReport } from '../../src/model.js';
-
-/** The minimal event schema the tests use until watch publishes schema/earshot-event.schema.json. */
-export const TEST_EVENT_SCHEMA = fileURLToPath(
-  new URL('./fixtures/earshot-event.schema.json', import.meta.url),
-);
+import type { EarshotEvent, VerifyReport } from '../../src/model.js';
 
 /** A captured `earshot verify --json` report (test/fleet/fixtures/capture.sh made them). */
 export function fixtureReport(name: 'quiet' | 'listeners' | 'suspicious'): VerifyReport {
@@ -35,6 +31,22 @@ export function reportFor(
   report.host.hostname = hostname;
   report.stats.endedAt = endedAt;
   return report;
+}
+
+/** A watch event of `host` (schema/earshot-event.schema.json): a listener opened on `port` by default. */
+export function eventFor(host: string, fields: Partial<EarshotEvent> = {}): EarshotEvent {
+  return {
+    id: randomUUID(),
+    type: 'listener-opened',
+    time: new Date().toISOString(),
+    host,
+    severity: 'notice',
+    protocol: 'tcp',
+    port: 9000,
+    address: '0.0.0.0',
+    owners: [],
+    ...fields,
+  };
 }
 
 /** A snapshot body. */
@@ -78,9 +90,42 @@ export async function request(
   return { status: response.status, headers: response.headers, body: parsed, text };
 }
 
-/** Starts a server on `db` with the test event schema. */
+/** A request over HTTPS trusting `ca` (fetch takes no CA); the body as text. */
+export function requestOverTls(
+  url: string,
+  options: { ca?: Buffer; token?: string; method?: string; body?: string; type?: string },
+) {
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
+    (resolve, reject) => {
+      const req = httpsRequest(
+        url,
+        {
+          method: options.method ?? 'GET',
+          ca: options.ca,
+          headers: {
+            ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+            ...(options.type ? { 'content-type': options.type } : {}),
+          },
+          timeout: 10_000,
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (chunk: string) => {
+            body += chunk;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        },
+      );
+      req.on('error', reject);
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.end(options.body);
+    },
+  );
+}
+
+/** Starts a server on `db` (a free port unless `options.port`). */
 export function startTestServer(db: string, options: Partial<ServerOptions> = {}): Promise<RunningServer> {
-  return startServer({ db, port: 0, eventSchemaPath: TEST_EVENT_SCHEMA, ...options });
+  return startServer({ db, port: 0, ...options });
 }
 
 /** Migrates `db` and makes tokens and users through the library, as `earshot server token` does. */
@@ -121,12 +166,7 @@ export async function spawnServer(
 ): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      SERVE_SCRIPT,
-      JSON.stringify({ db, port: 0, eventSchemaPath: TEST_EVENT_SCHEMA, ...options }),
-    ],
+    ['--import', 'tsx', SERVE_SCRIPT, JSON.stringify({ db, port: 0, ...options })],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

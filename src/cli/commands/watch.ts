@@ -6,30 +6,15 @@ import { renderEventLine } from '../../report/event-text.js';
 import { stringifySafeJson } from '../../report/safe-json.js';
 import { escapeForTerminal } from '../../report/terminal-escape.js';
 import { openStore } from '../../store/open-store.js';
-import { readBaseline } from '../../verify/baseline-file.js';
 import { execSink } from '../../watch/sinks/exec.js';
 import type { Sink } from '../../watch/sinks/sink.js';
 import { syslogSink } from '../../watch/sinks/syslog.js';
 import { webhookSink } from '../../watch/sinks/webhook.js';
 import { startWatch } from '../../watch/start-watch.js';
 import { ExitCode } from '../exit-codes.js';
-import { defaultDbPath } from '../history-store.js';
-import { watchInterrupt } from '../interrupt.js';
-import { parseDuration, parsePortList } from '../option-parsers.js';
+import { addWatchOptions, daemonSignals, parseWatchOptions, type WatchCliOptions } from '../watch-options.js';
 
-interface WatchCliOptions {
-  db?: string;
-  interval: string;
-  verifyEvery: string;
-  retain: string;
-  baseline?: string;
-  ports: string;
-  udp: boolean;
-  udpPorts?: string;
-  version: boolean;
-  bind: boolean;
-  interfaces?: boolean;
-  procRoot?: string;
+interface WatchCommandOptions extends WatchCliOptions {
   json?: boolean;
   webhook: string[];
   exec: string[];
@@ -38,7 +23,7 @@ interface WatchCliOptions {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-function buildSinks(options: WatchCliOptions): Sink[] {
+function buildSinks(options: WatchCommandOptions): Sink[] {
   return [
     ...options.webhook.map((url) => webhookSink({ url })),
     ...options.exec.map((command) => execSink({ command })),
@@ -48,70 +33,37 @@ function buildSinks(options: WatchCliOptions): Sink[] {
   ];
 }
 
-async function runWatch(options: WatchCliOptions): Promise<void> {
-  const intervalMs = parseDuration(options.interval, '--interval');
-  const verifyEveryMs = parseDuration(options.verifyEvery, '--verify-every');
-  const retainMs = parseDuration(options.retain, '--retain');
-  const ports = parsePortList(options.ports);
+async function runWatch(options: WatchCommandOptions): Promise<void> {
+  const settings = await parseWatchOptions(options);
   const sinks = buildSinks(options);
-  let baseline = options.baseline ? await readBaseline(options.baseline) : null;
-  const database = options.db ?? defaultDbPath();
-  const store = openStore(database);
-  const interrupt = watchInterrupt();
-  const stop = new AbortController();
-  const onTerm = () => stop.abort();
-  interrupt.signal.addEventListener('abort', onTerm, { once: true });
+  const store = openStore(settings.database);
+  const signals = daemonSignals();
   const warn = (message: string) => process.stderr.write(`earshot watch: ${escapeForTerminal(message)}\n`);
   const print = (event: EarshotEvent) => {
-    if (interrupt.readerGone) return;
+    if (signals.readerGone) return;
     process.stdout.write(options.json ? `${stringifySafeJson(event, 0)}\n` : `${renderEventLine(event)}\n`);
   };
-  process.on('SIGTERM', onTerm);
   try {
     const watch = await startWatch({
       store,
-      intervalMs,
-      verifyEveryMs,
-      retainMs,
-      verify: {
-        ports,
-        udpPorts: options.udp ? (options.udpPorts ? parsePortList(options.udpPorts) : ports) : null,
-        detection: options.version ? 'unexplained' : 'none',
-        bindWitness: options.bind,
-        interfaces: options.interfaces ?? false,
-      },
-      baseline,
+      intervalMs: settings.intervalMs,
+      verifyEveryMs: settings.verifyEveryMs,
+      retainMs: settings.retainMs,
+      verify: settings.verify,
+      baseline: settings.baseline,
       sinks,
-      ...(options.procRoot !== undefined ? { procRoot: options.procRoot } : {}),
+      ...(settings.procRoot !== undefined ? { procRoot: settings.procRoot } : {}),
       onEvent: print,
       onWarning: warn,
-      signal: stop.signal,
+      signal: signals.signal,
     });
-    const onHup = () => {
-      if (!options.baseline) return warn('SIGHUP: no --baseline to re-read');
-      readBaseline(options.baseline).then(
-        (next) => {
-          baseline = next;
-          watch.setBaseline(next);
-          warn(
-            `SIGHUP: re-read the baseline ${options.baseline} (${next.baseline.listeners.length} listeners); the next verify uses it`,
-          );
-        },
-        (error: Error) => warn(`SIGHUP: kept the previous baseline: ${error.message}`),
-      );
-    };
-    process.on('SIGHUP', onHup);
+    signals.reloadBaselineOnHup(options.baseline, (next) => watch.setBaseline(next), warn);
     warn(
-      `watching ${watch.listeners().length} listeners every ${options.interval}; verify every ${verifyEveryMs > 0 ? options.verifyEvery : 'never'}; history in ${database}`,
+      `watching ${watch.listeners().length} listeners every ${options.interval}; verify every ${settings.verifyEveryMs > 0 ? options.verifyEvery : 'never'}; history in ${settings.database}`,
     );
-    try {
-      await watch.done;
-    } finally {
-      process.off('SIGHUP', onHup);
-    }
+    await watch.done;
   } finally {
-    process.off('SIGTERM', onTerm);
-    interrupt.dispose();
+    signals.dispose();
     store.close();
   }
   process.exitCode = ExitCode.ok;
@@ -119,23 +71,11 @@ async function runWatch(options: WatchCliOptions): Promise<void> {
 
 /** Builds the `watch` command. */
 export function watchCommand(): Command {
-  return new Command('watch')
-    .description('report listeners as they open, close or change owners, and run verify on a timer')
-    .option(
-      '--db <path>',
-      'the history store (default /var/lib/earshot/earshot.db as root, else ~/.local/state/earshot/earshot.db)',
-    )
-    .option('--interval <duration>', 'how often to read the listening sockets', '1s')
-    .option('--verify-every <duration>', 'how often to run a full verify (0: never)', '15m')
-    .option('--retain <duration>', 'prune closed listeners, events and reports older than this', '90d')
-    .option('--baseline <file>', 'verify against this approved baseline (SIGHUP re-reads it)')
-    .option('-p, --ports <spec>', 'ports the periodic verify scans, nmap syntax', '1-65535')
-    .option('--no-udp', 'the periodic verify skips the UDP scan')
-    .option('--udp-ports <spec>', 'UDP ports the periodic verify scans (default: the -p ports)')
-    .option('--no-version', 'the periodic verify does not probe open ports for their service')
-    .option('--no-bind', 'the periodic verify skips the bind witness')
-    .option('--interfaces', "the periodic verify also scans this host's interface addresses")
-    .option('--proc-root <dir>', 'read the kernel tables from this procfs mount (default /proc)')
+  return addWatchOptions(
+    new Command('watch').description(
+      'report listeners as they open, close or change owners, and run verify on a timer',
+    ),
+  )
     .option('--json', 'print each event as one JSON object a line')
     .option(
       '--webhook <url>',

@@ -33,6 +33,7 @@ function otherHost(named: unknown, host: string, where: string): HttpError | nul
     403,
     'wrong-host',
     `${where} names host "${named}", but this token belongs to "${host}"; each host pushes with its own token.`,
+    { path: where },
   );
 }
 

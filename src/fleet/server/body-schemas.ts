@@ -9,9 +9,6 @@ import { EarshotError } from '../../errors.js';
 /** Where the published schemas live (the package's `schema/` folder). */
 export const SCHEMA_DIR = new URL('../../../schema/', import.meta.url);
 
-/** The event schema's file, which watch publishes. */
-export const EVENT_SCHEMA_PATH = fileURLToPath(new URL('earshot-event.schema.json', SCHEMA_DIR));
-
 /** The id clients choose for a report or event: retried with the same id, it is stored once. */
 export const PUSH_ID_SCHEMA = {
   type: 'string',
@@ -52,11 +49,12 @@ async function readSchema(path: string): Promise<{ $id: string } & Record<string
 }
 
 /** Loads the published schemas and composes the push bodies from them. */
-export async function loadApiSchemas(eventSchemaPath = EVENT_SCHEMA_PATH): Promise<ApiSchemas> {
+export async function loadApiSchemas(): Promise<ApiSchemas> {
+  const read = (name: string) => readSchema(fileURLToPath(new URL(name, SCHEMA_DIR)));
   const [scan, verify, event] = await Promise.all([
-    readSchema(fileURLToPath(new URL('earshot-scan.schema.json', SCHEMA_DIR))),
-    readSchema(fileURLToPath(new URL('earshot-verify.schema.json', SCHEMA_DIR))),
-    readSchema(eventSchemaPath),
+    read('earshot-scan.schema.json'),
+    read('earshot-verify.schema.json'),
+    read('earshot-event.schema.json'),
   ]);
   const snapshot = {
     $id: 'https://earshot.invalid/schema/earshot-agent-snapshot.schema.json',

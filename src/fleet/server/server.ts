@@ -29,8 +29,6 @@ export interface ServerOptions {
   retainDays?: number;
   /** Connections to PostgreSQL this process keeps at most (default 10). */
   maxConnections?: number;
-  /** The event schema file (default: the package's schema/earshot-event.schema.json). */
-  eventSchemaPath?: string;
   /** Told of internal errors (a 500), which the API never shows to clients. */
   onError?: (error: unknown) => void;
 }
@@ -70,7 +68,7 @@ async function readTls(tls: ServerOptions['tls']): Promise<{ cert: Buffer; key: 
 /** Starts the fleet server. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const https = await readTls(options.tls);
-  const schemas = await loadApiSchemas(options.eventSchemaPath);
+  const schemas = await loadApiSchemas();
   const pool = openPool(options.db, { maxConnections: options.maxConnections });
   const counterPool = openPool(options.db, { maxConnections: 4, durableCommits: false });
   let migration: RunningServer['migration'];

@@ -1,7 +1,6 @@
 // The HTTP API against a real PostgreSQL: a snapshot and events in, the read API out; every
 // refusal (401, 403, 400 with the bad field's path, 413, 429) and idempotent retries.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { revokeTokens } from '../../../src/fleet/server/auth/tokens.js';
@@ -9,6 +8,7 @@ import type { RunningServer } from '../../../src/fleet/server/server.js';
 import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import {
   agentToken,
+  eventFor,
   readToken,
   reportFor,
   request,
@@ -133,17 +133,10 @@ describe('fleet server API', { skip: skipUnlessPostgres }, () => {
 
   it('stores events once each, in order, and lists them since a time', async () => {
     const since = new Date(Date.now() - 1000).toISOString();
-    const events = [0, 1, 2].map((n) => ({
-      eventId: randomUUID(),
-      event: {
-        type: 'listener-opened',
-        time: new Date(Date.now() + n).toISOString(),
-        protocol: 'tcp',
-        port: 9000 + n,
-        address: '0.0.0.0',
-        owners: [],
-      },
-    }));
+    const events = [0, 1, 2].map((n) => {
+      const event = eventFor('alpha', { time: new Date(Date.now() + n).toISOString(), port: 9000 + n });
+      return { eventId: event.id, event };
+    });
     const first = await request(api('/api/agent/events'), { token: alpha, body: { host: 'alpha', events } });
     assert.equal(first.status, 201, first.text);
     assert.deepEqual(first.body, { received: 3, stored: 3 });
@@ -209,12 +202,26 @@ describe('fleet server API', { skip: skipUnlessPostgres }, () => {
     assert.equal(other.status, 403);
     assert.equal(other.body.error.code, 'wrong-host');
     assert.match(other.body.error.message, /names host "beta", but this token belongs to "alpha"/);
-    const event = { eventId: randomUUID(), event: { type: 'verify', time: new Date().toISOString() } };
-    assert.equal(
-      (await request(api('/api/agent/events'), { token: alpha, body: { host: 'beta', events: [event] } }))
-        .status,
-      403,
-    );
+    const event = eventFor('alpha');
+    const namedBeta = await request(api('/api/agent/events'), {
+      token: alpha,
+      body: { host: 'beta', events: [{ eventId: event.id, event }] },
+    });
+    assert.equal(namedBeta.status, 403);
+    assert.equal(namedBeta.body.error.path, '/host');
+    const betaEvent = eventFor('beta');
+    const eventOfBeta = await request(api('/api/agent/events'), {
+      token: alpha,
+      body: {
+        events: [
+          { eventId: event.id, event },
+          { eventId: betaEvent.id, event: betaEvent },
+        ],
+      },
+    });
+    assert.equal(eventOfBeta.status, 403);
+    assert.equal(eventOfBeta.body.error.code, 'wrong-host');
+    assert.equal(eventOfBeta.body.error.path, '/events/1/event');
     assert.equal(
       (await request(api('/api/agent/report'), { token: viewer, body: snapshot(reportFor('alpha')) })).status,
       403,
@@ -249,7 +256,7 @@ describe('fleet server API', { skip: skipUnlessPostgres }, () => {
     const badEvent = await request(api('/api/agent/events'), {
       token: alpha,
       body: {
-        events: [{ eventId: 'e1', event: { type: 'listener-exploded', time: new Date().toISOString() } }],
+        events: [{ eventId: 'e1', event: { ...eventFor('alpha'), type: 'listener-exploded' } }],
       },
     });
     assert.equal(badEvent.status, 400);

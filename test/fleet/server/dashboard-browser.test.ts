@@ -8,11 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../../src/fleet/server/server.js';
+import { CHROMIUM, launchChromium } from '../../helpers/chromium.js';
 import { skipUnless } from '../../helpers/needs.js';
 import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { agentToken, reportFor, request, snapshot, startTestServer, user } from '../harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../../../tmp/fleet-screenshots/', import.meta.url));
 const HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script>\u001b[31mred';
 const skip = skipUnlessPostgres || skipUnless({ files: [CHROMIUM] });
@@ -39,20 +39,7 @@ describe('fleet dashboard in headless Chromium', { skip }, () => {
     });
     assert.equal(quiet.status, 201);
     await mkdir(SHOTS, { recursive: true });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(message.text());

@@ -2,46 +2,13 @@
 // that trusts that certificate, a client that does not is refused, and cookies are Secure.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { request as httpsRequest } from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../../src/fleet/server/server.js';
 import { skipUnless } from '../../helpers/needs.js';
 import { run } from '../../helpers/netns.js';
 import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
-import { readToken, startTestServer, user } from '../harness.js';
-
-function get(
-  url: string,
-  options: { ca?: Buffer; token?: string; method?: string; body?: string; type?: string },
-) {
-  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
-    (resolve, reject) => {
-      const req = httpsRequest(
-        url,
-        {
-          method: options.method ?? 'GET',
-          ca: options.ca,
-          headers: {
-            ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-            ...(options.type ? { 'content-type': options.type } : {}),
-          },
-          timeout: 10_000,
-        },
-        (res) => {
-          let body = '';
-          res.setEncoding('utf8').on('data', (chunk: string) => {
-            body += chunk;
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-        },
-      );
-      req.on('error', reject);
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.end(options.body);
-    },
-  );
-}
+import { requestOverTls as get, readToken, startTestServer, user } from '../harness.js';
 
 const skip = skipUnlessPostgres || skipUnless({ commands: ['openssl'] });
 

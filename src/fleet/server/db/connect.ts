@@ -77,15 +77,19 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return error instanceof Error && UNAVAILABLE_MESSAGE.test(error.message);
 }
 
-/** Runs `work` in one transaction on one client: BEGIN, COMMIT, or ROLLBACK when it throws. */
+/**
+ * Runs `work` in one transaction on one client: BEGIN (or `begin`, e.g. a read-only snapshot),
+ * COMMIT, or ROLLBACK when it throws.
+ */
 export async function inTransaction<T>(
   pool: pg.Pool,
   work: (client: pg.PoolClient) => Promise<T>,
+  begin = 'BEGIN',
 ): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     const result = await work(client);
     await client.query('COMMIT');
     return result;

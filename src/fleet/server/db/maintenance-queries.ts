@@ -2,8 +2,8 @@
 // past rate windows are deleted, by whichever server process holds the maintenance lock.
 import type pg from 'pg';
 
-// "earshot" + 1: a different advisory lock from the migrations' one.
-const MAINTENANCE_LOCK = '28536116838166389';
+/** The advisory lock one pruning pass holds ("earshot" + 1: not the migrations' lock). */
+export const MAINTENANCE_LOCK = '28536116838166389';
 
 /** What one pass deleted, by table. */
 export type PruneCounts = Record<

@@ -1,6 +1,7 @@
 // What the read API and the dashboard show: hosts, one host in full, a port across the fleet,
 // findings, events; and acknowledging a finding. Every value arrives as a parameter.
 import type pg from 'pg';
+import { inTransaction } from './connect.js';
 
 /** A host on the fleet page. */
 export interface HostSummary {
@@ -111,45 +112,47 @@ export interface HostDetail extends HostSummary {
 }
 
 /** The host called `name`, with its listeners, open findings, recent events and listener changes. */
-export async function readHost(
-  pool: pg.Pool,
-  name: string,
-  silentAfterMs: number,
-): Promise<HostDetail | null> {
-  const { rows } = await pool.query(`${HOST_SUMMARY} WHERE h.name = $2`, [silentAfterMs, name]);
-  const found = rows[0];
-  if (!found) return null;
-  const { worstRank: _rank, ...summary } = found;
-  const [listeners, findings, events, changes] = await Promise.all([
-    pool.query(
-      `SELECT ${LISTENER_COLUMNS} FROM listeners l JOIN hosts h ON h.id = l.host_id
-        WHERE h.name = $1 AND l.source = 'agent' ORDER BY l.protocol, l.port, l.address`,
-      [name],
-    ),
-    pool.query(
-      `SELECT ${FINDING_COLUMNS} FROM findings f JOIN hosts h ON h.id = f.host_id
-        WHERE h.name = $1 AND f.resolved_at IS NULL ORDER BY f.severity_rank DESC, f.port, f.id`,
-      [name],
-    ),
-    pool.query(
-      `SELECT ${EVENT_COLUMNS} FROM events e JOIN hosts h ON h.id = e.host_id
-        WHERE h.name = $1 ORDER BY e.at DESC, e.id DESC LIMIT 100`,
-      [name],
-    ),
-    pool.query(
-      `SELECT c.at, c.change, c.protocol, c.address, c.port, c.owner_names AS "ownerNames"
-         FROM listener_changes c JOIN hosts h ON h.id = c.host_id
-        WHERE h.name = $1 ORDER BY c.at DESC, c.id DESC LIMIT 200`,
-      [name],
-    ),
-  ]);
-  return {
-    ...(timestamps(summary) as HostSummary),
-    listeners: listeners.rows.map((row) => timestamps(row) as ListenerView),
-    findings: findings.rows.map((row) => timestamps(row) as FindingView),
-    events: events.rows.map((row) => timestamps(row) as EventView),
-    changes: changes.rows.map((row) => timestamps(row) as ListenerChange),
-  };
+export function readHost(pool: pg.Pool, name: string, silentAfterMs: number): Promise<HostDetail | null> {
+  // One snapshot of the database: a report stored meanwhile shows whole or not at all, so the summary
+  // and the tables below it agree.
+  return inTransaction(
+    pool,
+    async (client) => {
+      const { rows } = await client.query(`${HOST_SUMMARY} WHERE h.name = $2`, [silentAfterMs, name]);
+      const found = rows[0];
+      if (!found) return null;
+      const { worstRank: _rank, ...summary } = found;
+      const listeners = await client.query(
+        `SELECT ${LISTENER_COLUMNS} FROM listeners l JOIN hosts h ON h.id = l.host_id
+          WHERE h.name = $1 AND l.source = 'agent' ORDER BY l.protocol, l.port, l.address`,
+        [name],
+      );
+      const findings = await client.query(
+        `SELECT ${FINDING_COLUMNS} FROM findings f JOIN hosts h ON h.id = f.host_id
+          WHERE h.name = $1 AND f.resolved_at IS NULL ORDER BY f.severity_rank DESC, f.port, f.id`,
+        [name],
+      );
+      const events = await client.query(
+        `SELECT ${EVENT_COLUMNS} FROM events e JOIN hosts h ON h.id = e.host_id
+          WHERE h.name = $1 ORDER BY e.at DESC, e.id DESC LIMIT 100`,
+        [name],
+      );
+      const changes = await client.query(
+        `SELECT c.at, c.change, c.protocol, c.address, c.port, c.owner_names AS "ownerNames"
+           FROM listener_changes c JOIN hosts h ON h.id = c.host_id
+          WHERE h.name = $1 ORDER BY c.at DESC, c.id DESC LIMIT 200`,
+        [name],
+      );
+      return {
+        ...(timestamps(summary) as HostSummary),
+        listeners: listeners.rows.map((row) => timestamps(row) as ListenerView),
+        findings: findings.rows.map((row) => timestamps(row) as FindingView),
+        events: events.rows.map((row) => timestamps(row) as EventView),
+        changes: changes.rows.map((row) => timestamps(row) as ListenerChange),
+      };
+    },
+    'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+  );
 }
 
 /** Every host listening on `port`/`protocol`, with owners. */

@@ -1,5 +1,7 @@
 // A host's page: its listeners with owners and services, its open findings with evidence, and the
 // timeline of listeners opened and closed (from its reports) and of the events its agent pushed.
+import type { Owner } from '../../../model.js';
+import { formatOwnerGroups } from '../../../report/verify-hosts.js';
 import type { HostDetail } from '../db/read-queries.js';
 import { findingBlock } from './findings-view.js';
 import { age, verdictBadge } from './format.js';
@@ -38,7 +40,13 @@ export function hostPage(viewer: Viewer, host: HostDetail): string {
       detail: `${c.protocol}/${c.port} on ${c.address}`,
       who: c.ownerNames,
     })),
-    ...host.events.map((e) => ({ at: e.at, what: e.type, detail: eventLine(e.event), who: '' })),
+    ...host.events.map((e) => ({
+      at: e.at,
+      what: e.type,
+      detail: eventLine(e.event),
+      // Events are checked against the event schema on the way in: owners are verify's owners.
+      who: formatOwnerGroups((e.event as { owners?: Owner[] }).owners ?? []),
+    })),
   ].sort((a, b) => b.at.localeCompare(a.at));
   return page({
     title: host.name,
