@@ -63,7 +63,11 @@ export async function scan(options: ScanOptions): Promise<ScanRun> {
   }
   const scanUdp = options.udp ?? false;
   const tcp = options.tcp ?? (scanUdp ? false : 'connect');
-  const raw = openRawSession({ syn: tcp === 'syn', osGuess: options.osGuess ?? false });
+  const rawWanted = { syn: tcp === 'syn', osGuess: options.osGuess ?? false };
+  // -sS without raw sockets is a usage error before anything else. The session itself is opened by
+  // hosts() and closed when it ends: an open raw socket holds the event loop, so a failure between
+  // here and the first host, or a run whose hosts are never read, must not leave one open.
+  openRawSession(rawWanted)?.close();
   // The default port set needs the catalog now; otherwise the scan loads it when the first host is done.
   const catalog = options.catalog ?? (options.ports === undefined ? await loadServiceCatalog() : undefined);
   const ports = options.ports ?? defaultPorts(catalog!, 'tcp');
@@ -101,6 +105,7 @@ export async function scan(options: ScanOptions): Promise<ScanRun> {
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) onAbort();
     const { signal } = stop;
+    const raw = openRawSession(rawWanted);
     const tcpOptions = { ...common, signal, ports, skipDiscovery: options.skipDiscovery ?? false };
     const scanTcpHosts = (list: Iterable<ScanTarget>) =>
       tcp === 'syn' && raw?.raw

@@ -50,6 +50,17 @@ describe('earshot scan (CLI)', () => {
     });
   }
 
+  it('exits 64 at once when a target is refused after -sS checked its raw socket', {
+    skip: skipUnlessRoot,
+  }, async () => {
+    // An open raw socket holds the event loop: a usage error found after it opened once hung here.
+    const result = await runEarshot(['scan', '-sS', '-Pn', '-p', '1-32', '', '127.0.0.1'], {
+      timeoutMs: 30_000,
+    });
+    assert.equal(result.code, 64, result.stderr);
+    assert.match(result.stderr, /Invalid target "": it is empty/);
+  });
+
   it('prints the nmap-like table and summary, nothing on stderr when not a TTY', {
     skip: skipUnlessRoot,
   }, async () => {
