@@ -108,7 +108,9 @@ export class ProbeTeam {
   add(host: Omit<EngineHost, 'id' | 'shared'>): number {
     const id = this.#nextId++;
     const withId: EngineHost = { ...host, id };
-    if (this.#options.threads > 1) {
+    // Shared memory only for a host every thread probes: a small host stays on one thread, and a
+    // SharedArrayBuffer pair for each of a /16's 65,536 hosts cost more than their probes' bookkeeping.
+    if (this.#options.threads > 1 && host.ports.length >= this.#options.sharePortsFrom) {
       withId.shared = {
         cursor: new Int32Array(new SharedArrayBuffer(4)),
         outcomes: new Uint8Array(new SharedArrayBuffer(host.ports.length)),
@@ -215,7 +217,7 @@ export class ProbeTeam {
   }
 
   #onMessage(thread: TeamThread, message: WorkerMessage): void {
-    if (message.type === 'host') this.#reported(thread, message.result, null);
+    if (message.type === 'host') this.#reported(thread, message.result, message.outcomes);
     else if (message.type === 'progress') this.#options.onProbesDone?.(message.count);
     else if (message.type === 'done') {
       this.#options.onProbesDone?.(message.count);
@@ -225,6 +227,14 @@ export class ProbeTeam {
       const code = message.code?.startsWith('ERR_') ? (message.code as EarshotErrorCode) : 'ERR_RESOURCE';
       this.#stop.abort(new EarshotError(code, message.message));
     }
+  }
+
+  /**
+   * How busy a thread counts as when a small host is placed. The main thread also turns every
+   * result into a report and writes it, so with workers beside it, it takes half their share.
+   */
+  #load(thread: TeamThread): number {
+    return thread.feed && this.#threads.length > 1 ? thread.assigned * 2 : thread.assigned;
   }
 
   #give(thread: TeamThread, host: EngineHost): void {
@@ -243,7 +253,7 @@ export class ProbeTeam {
       let everyHasRoom = true;
       for (const thread of threads) {
         if (thread.assigned >= this.#capacity) everyHasRoom = false;
-        else if (target === null || thread.assigned < target.assigned) target = thread;
+        else if (target === null || this.#load(thread) < this.#load(target)) target = thread;
       }
       if (target === null || (shared && !everyHasRoom)) break;
       this.#pending.shift();

@@ -36,8 +36,12 @@ async function run(data: WorkerSession, feed: QueueFeed, signal: AbortSignal): P
       signal,
       maxActiveHosts: data.maxActiveHosts,
       ...(data.ownPorts ? { ownPorts: data.ownPorts } : {}),
-      onHostDone({ outcomes: _shared, ...result }) {
-        post({ type: 'host', result });
+      onHostDone({ outcomes, ...result }) {
+        post({
+          type: 'host',
+          result,
+          outcomes: outcomes.buffer instanceof SharedArrayBuffer ? null : outcomes,
+        });
       },
       onProbesDone(count) {
         unreported += count;

@@ -19,7 +19,8 @@ export interface WorkerSession {
 /** Messages from a scan worker to the main thread; outcomes are already in shared memory. */
 export type WorkerMessage =
   | { type: 'ready' }
-  | { type: 'host'; result: Omit<EngineHostResult, 'outcomes'> }
+  /** `outcomes` comes along for a host this thread held alone (a shared host's are in shared memory). */
+  | { type: 'host'; result: Omit<EngineHostResult, 'outcomes'>; outcomes: Uint8Array | null }
   | { type: 'progress'; count: number }
   | { type: 'done'; count: number }
   | { type: 'error'; code: string | null; message: string };
