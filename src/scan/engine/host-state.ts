@@ -40,6 +40,11 @@ export class HostState {
   #ownCursor = 0;
   inFlight = 0;
   done = false;
+  /**
+   * Set once a probe of this host went unanswered: its later probes take new sockets (see
+   * SocketPool) rather than ones a refusal left behind.
+   */
+  freshSocketsOnly = false;
   /** In the roster's round robin of hosts that may send. */
   queued = false;
 

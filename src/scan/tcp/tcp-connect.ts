@@ -117,7 +117,13 @@ export async function runTcpProbes(
   const startProbe = (state: HostState, index: number, now: number): boolean => {
     const req = new binding.TCPConnectWrap();
     req.oncomplete = oncomplete;
-    const handle = sockets.connect(state.host.family, state.host.address, state.host.ports[index]!, req);
+    const handle = sockets.connect(
+      state.host.family,
+      state.host.address,
+      state.host.ports[index]!,
+      req,
+      !state.freshSocketsOnly,
+    );
     const error = sockets.lastError;
     if (error !== 0) {
       handle.close();
@@ -237,6 +243,7 @@ export async function runTcpProbes(
       const index = slots.portIndex[slot]!;
       const state = release(slot);
       handle.close();
+      state.freshSocketsOnly = true;
       lost.add(state);
       if (state.done) continue;
       if (state.tries[index]! <= timing.maxRetries) requeue(state, index);

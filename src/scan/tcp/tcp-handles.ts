@@ -122,10 +122,20 @@ export class SocketPool {
     this.#spares[family === 'ipv6' ? 1 : 0]!.push(handle);
   }
 
-  /** Starts a connect on a spare socket if one is ready, else on a new one; sets `lastError`. */
-  connect(family: AddressFamily, address: string, port: number, req: ConnectReq): TcpHandle {
+  /**
+   * Starts a connect on a spare socket if one is ready (and `reuse`), else on a new one; sets
+   * `lastError`.
+   *
+   * A host that leaves probes unanswered gets new sockets only: toward a host that dropped some
+   * ports and rejected others, a reused socket sometimes reported a dropped port refused (4 runs in
+   * 8 under load, across a veth, with iptables DROP and REJECT; none in 16 with new sockets for the
+   * retries). Which kernel state carries the stale refusal is not pinned down; the retry of an
+   * unanswered port is where it showed. A host that answers every probe (loopback, where reuse pays)
+   * keeps the saving.
+   */
+  connect(family: AddressFamily, address: string, port: number, req: ConnectReq, reuse = true): TcpHandle {
     const v6 = family === 'ipv6';
-    const spare = this.#spares[v6 ? 1 : 0]!.pop();
+    const spare = reuse ? this.#spares[v6 ? 1 : 0]!.pop() : undefined;
     if (spare !== undefined) {
       let error = v6 ? spare.connect6(req, address, port) : spare.connect(req, address, port);
       if (error === UV.ECONNABORTED) {
