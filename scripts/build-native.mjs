@@ -13,14 +13,16 @@ import { fileURLToPath } from 'node:url';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const buildDir = join(root, 'build');
 const errorFile = join(buildDir, 'native-build-error.txt');
-const addons = ['bind_probe', 'raw_tcp', 'sock_diag'].map((name) => join(buildDir, 'Release', `${name}.node`));
+const addons = ['bind_probe', 'raw_tcp', 'sock_diag'].map((name) =>
+  join(buildDir, 'Release', `${name}.node`),
+);
 
 function giveUp(reason, output = '') {
   mkdirSync(buildDir, { recursive: true });
   for (const addon of addons) rmSync(addon, { force: true });
   writeFileSync(errorFile, `${reason}\n${output.split('\n').slice(-40).join('\n')}\n`);
   process.stderr.write(
-    `earshot: bind witness and raw sockets unavailable: native addon not built: ${reason}. The install goes on without them.\n`,
+    `earshot: bind witness, raw sockets and netlink socket reader unavailable: native addon not built: ${reason}. The install goes on without them.\n`,
   );
   process.exit(0);
 }
