@@ -40,15 +40,22 @@ const DETECTION = { portTimeoutMs: 2500, probeTimeoutMs: 1000, bannerWaitMs: 500
 async function collect(
   results: AsyncIterable<HostResult>,
   into: HostResult[],
+  order: ReadonlyMap<string, number>,
   signal: AbortSignal,
 ): Promise<boolean> {
+  // Hosts arrive as they finish, which varies with the threads' load; the report lists them in the
+  // order of the targets, so that two runs over the same host read the same.
+  const batch: HostResult[] = [];
+  let interrupted = false;
   try {
-    for await (const host of results) into.push(host);
-    return false;
+    for await (const host of results) batch.push(host);
   } catch (error) {
     if (!signal.aborted) throw error;
-    return true;
+    interrupted = true;
   }
+  batch.sort((a, b) => (order.get(a.address) ?? 0) - (order.get(b.address) ?? 0));
+  for (const host of batch) into.push(host);
+  return interrupted;
 }
 
 function portsToDetect(host: HostResult, scope: DetectionScope, catalog: ServiceCatalog): number[] {
@@ -83,9 +90,11 @@ export async function runNetworkWitness(options: NetworkWitnessOptions): Promise
   const hosts: HostResult[] = [];
   const scannedPorts: ScannedPorts = { tcp: options.tcpPorts };
   const common = { skipDiscovery: true, signal, catalog: options.catalog, onProgress: options.onProgress };
+  const order = new Map(options.targets.map((target, index) => [target.address, index]));
   let interrupted = await collect(
     scanHosts(options.targets, { ...common, ports: options.tcpPorts }),
     hosts,
+    order,
     signal,
   );
   await options.afterTcp?.();
@@ -102,6 +111,7 @@ export async function runNetworkWitness(options: NetworkWitnessOptions): Promise
     interrupted = await collect(
       scanUdpHosts(options.targets, { ...common, ports: options.udpPorts }),
       hosts,
+      order,
       signal,
     );
   }

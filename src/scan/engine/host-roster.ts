@@ -161,3 +161,30 @@ export class HostRoster<Host extends HostState> {
     this.#probesDone = 0;
   }
 }
+
+/**
+ * One host's result from the parts every thread holding it reported: the earliest start, the
+ * latest end, the lowest smoothed RTT, and the outcomes from shared memory or the one thread's bytes.
+ */
+export function combineHostParts(
+  host: EngineHost,
+  parts: readonly Omit<EngineHostResult, 'outcomes'>[],
+  ownOutcomes: Uint8Array | null,
+): EngineHostResult {
+  let srttMs: number | null = null;
+  let startedAtMs = Number.POSITIVE_INFINITY;
+  let endedAtMs = 0;
+  for (const part of parts) {
+    if (part.srttMs !== null && (srttMs === null || part.srttMs < srttMs)) srttMs = part.srttMs;
+    if (part.startedAtMs < startedAtMs) startedAtMs = part.startedAtMs;
+    if (part.endedAtMs > endedAtMs) endedAtMs = part.endedAtMs;
+  }
+  return {
+    index: host.id!,
+    outcomes: host.shared?.outcomes ?? ownOutcomes ?? new Uint8Array(host.ports.length),
+    timedOut: parts.some((part) => part.timedOut),
+    srttMs,
+    startedAtMs,
+    endedAtMs,
+  };
+}

@@ -8,10 +8,10 @@ import { EarshotError, type EarshotErrorCode } from '../../errors.js';
 import { runTcpProbes } from '../tcp/tcp-connect.js';
 import { runUdpProbes } from '../udp/udp-engine.js';
 import { createOwnPortMap } from '../udp/udp-handles.js';
-import type { EngineHostResult } from './host-roster.js';
+import { combineHostParts, type EngineHostResult } from './host-roster.js';
 import type { EngineHost } from './host-state.js';
 import { Fifo, QueueFeed } from './queues.js';
-import type { TimingOptions } from './timing.js';
+import { shareTiming, type TimingOptions } from './timing.js';
 import {
   type PooledWorker,
   returnWorker,
@@ -35,16 +35,6 @@ export interface ProbeTeamOptions {
   /** A host every thread holding it has finished: `index` is the id `add` returned. */
   onHostDone(result: EngineHostResult): void;
   onProbesDone?(count: number): void;
-}
-
-/** Splits the window and rate of `timing` among `parts` threads. */
-function shareTiming(timing: Readonly<TimingOptions>, parts: number): TimingOptions {
-  return {
-    ...timing,
-    maxWindow: Math.max(1, Math.ceil(timing.maxWindow / parts)),
-    initialWindow: Math.max(1, Math.ceil(timing.initialWindow / parts)),
-    maxRate: timing.maxRate / parts,
-  };
 }
 
 interface TeamThread {
@@ -286,7 +276,7 @@ export class ProbeTeam {
       if (!held.host.shared && outcomes) held.outcomes = outcomes;
       if (held.parts.length >= held.holders) {
         this.#hosts.delete(result.index);
-        this.#options.onHostDone(combine(held));
+        this.#options.onHostDone(combineHostParts(held.host, held.parts, held.outcomes));
       }
     }
     this.#assign();
@@ -317,25 +307,4 @@ export class ProbeTeam {
     }
     await Promise.all(returning);
   }
-}
-
-/** One host's result from the parts every thread holding it reported. */
-function combine(held: TeamHost): EngineHostResult {
-  const { parts } = held;
-  let srttMs: number | null = null;
-  let startedAtMs = Number.POSITIVE_INFINITY;
-  let endedAtMs = 0;
-  for (const part of parts) {
-    if (part.srttMs !== null && (srttMs === null || part.srttMs < srttMs)) srttMs = part.srttMs;
-    if (part.startedAtMs < startedAtMs) startedAtMs = part.startedAtMs;
-    if (part.endedAtMs > endedAtMs) endedAtMs = part.endedAtMs;
-  }
-  return {
-    index: held.host.id!,
-    outcomes: held.host.shared?.outcomes ?? held.outcomes ?? new Uint8Array(held.host.ports.length),
-    timedOut: parts.some((part) => part.timedOut),
-    srttMs,
-    startedAtMs,
-    endedAtMs,
-  };
 }

@@ -260,3 +260,13 @@ export class ResourceStall {
     this.#since = -1;
   }
 }
+
+/** Splits the window and rate of `timing` among `parts` threads. */
+export function shareTiming(timing: Readonly<TimingOptions>, parts: number): TimingOptions {
+  return {
+    ...timing,
+    maxWindow: Math.max(1, Math.ceil(timing.maxWindow / parts)),
+    initialWindow: Math.max(1, Math.ceil(timing.initialWindow / parts)),
+    maxRate: timing.maxRate / parts,
+  };
+}

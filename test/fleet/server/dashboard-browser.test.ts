@@ -139,6 +139,30 @@ describe('fleet dashboard in headless Chromium', { skip }, () => {
     assert.ok((await stat(`${SHOTS}port.png`)).size > 5_000);
   });
 
+  it('shows a big fleet a page of hosts at a time, silent agents first', async () => {
+    await pg.psql(
+      `INSERT INTO hosts (name, last_seen_at) SELECT 'many' || lpad(n::text, 4, '0'), now() FROM generate_series(1, 1200) n`,
+    );
+    await page.goto(`${server.url}/`);
+    assert.match((await page.locator('h1').textContent()) ?? '', /^Fleet: 1202 hosts, 1 silent$/);
+    assert.equal(await page.locator('#hosts tbody tr').count(), 500);
+    assert.match((await page.locator('#hosts tbody tr').first().textContent()) ?? '', /^db1.*silent/);
+    assert.match((await page.locator('nav.pages').first().textContent()) ?? '', /Hosts 1–500 of 1202/);
+    await Promise.all([
+      page.waitForURL(/\/\?page=2$/),
+      page.locator('nav.pages a', { hasText: 'next' }).first().click(),
+    ]);
+    assert.equal(await page.locator('#hosts tbody tr').count(), 500);
+    await page.goto(`${server.url}/?page=3`);
+    assert.equal(await page.locator('#hosts tbody tr').count(), 202);
+    assert.equal(await page.locator('nav.pages a', { hasText: 'next' }).count(), 0);
+    const refused = await page.goto(`${server.url}/?page=0`);
+    assert.equal(refused?.status(), 400);
+    assert.deepEqual(problems.splice(0), [
+      'Failed to load resource: the server responded with a status of 400 (Bad Request)',
+    ]);
+  });
+
   it('ran no script, raised no console error and fetched nothing from elsewhere', () => {
     assert.equal(dialogs, 0);
     assert.deepEqual(problems, []);

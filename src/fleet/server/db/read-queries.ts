@@ -32,12 +32,32 @@ function timestamps<T extends Record<string, unknown>>(row: T): T {
   return out as T;
 }
 
-/** Every host: silent agents first, then the worst verdicts, then by name. */
-export async function listHosts(pool: pg.Pool, silentAfterMs: number): Promise<HostSummary[]> {
-  const { rows } = await pool.query(`${HOST_SUMMARY} ORDER BY silent DESC, "worstRank" DESC, h.name`, [
-    silentAfterMs,
-  ]);
+/** Every host (or one page of them): silent agents first, then the worst verdicts, then by name. */
+export async function listHosts(
+  pool: pg.Pool,
+  silentAfterMs: number,
+  page?: { limit: number; offset: number },
+): Promise<HostSummary[]> {
+  const paging = page ? ' LIMIT $2 OFFSET $3' : '';
+  const { rows } = await pool.query(
+    `${HOST_SUMMARY} ORDER BY silent DESC, "worstRank" DESC, h.name${paging}`,
+    page ? [silentAfterMs, page.limit, page.offset] : [silentAfterMs],
+  );
   return rows.map(({ worstRank: _rank, ...row }) => timestamps(row) as HostSummary);
+}
+
+/** How many hosts the fleet has, and how many of their agents are silent. */
+export async function countHosts(
+  pool: pg.Pool,
+  silentAfterMs: number,
+): Promise<{ hosts: number; silent: number }> {
+  const { rows } = await pool.query(
+    `SELECT count(*)::int AS hosts,
+            count(*) FILTER (WHERE last_seen_at IS NULL OR last_seen_at < now() - make_interval(secs => $1 / 1000.0))::int AS silent
+       FROM hosts`,
+    [silentAfterMs],
+  );
+  return rows[0] as { hosts: number; silent: number };
 }
 
 /** A current listener of a host. */

@@ -29,6 +29,7 @@ form.inline{display:inline}
 .error{color:#b00020}
 .login{max-width:22rem;margin:4rem auto}.login label{display:block;margin:.6rem 0 .2rem}
 .login input{width:100%;padding:.35rem}.login button{margin-top:1rem;padding:.4rem 1.2rem}
+.pages{margin:.4rem 0}.pages a{margin-left:.5rem}
 .filters{display:flex;gap:.6rem;align-items:end;margin:.4rem 0 1rem}.filters label{display:flex;flex-direction:column;font-size:.85rem}
 `;
 

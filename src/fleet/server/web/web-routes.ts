@@ -6,12 +6,19 @@ import { endSession, readSessionCookie, sessionCookie, startSession } from '../a
 import { checkLogin } from '../auth/users.js';
 import type { ServerContext } from '../context.js';
 import { countRequest } from '../db/auth-queries.js';
-import { acknowledgeFinding, listFindings, listHosts, readHost, readPort } from '../db/read-queries.js';
+import {
+  acknowledgeFinding,
+  countHosts,
+  listFindings,
+  listHosts,
+  readHost,
+  readPort,
+} from '../db/read-queries.js';
 import { HttpError, toHttpError } from '../http-errors.js';
 import { parseFlag, parseInteger, parseProtocol, parseSeverity } from '../read-routes.js';
 import { ICON, ICON_PATH, STYLESHEET, STYLESHEET_PATH } from './assets.js';
 import { findingsPage } from './findings-page.js';
-import { fleetPage } from './fleet-page.js';
+import { fleetPage, HOSTS_PER_PAGE } from './fleet-page.js';
 import { hostPage } from './host-page.js';
 import { html } from './html.js';
 import { page, type Viewer } from './layout.js';
@@ -133,9 +140,19 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
     return reply.header('set-cookie', sessionCookie('', context.secure)).redirect('/login', 303);
   });
 
-  app.get(
+  app.get<{ Querystring: { page?: string } }>(
     '/',
-    view(async (_request, viewer) => fleetPage(viewer, await listHosts(context.pool, context.silentAfterMs))),
+    view(async (request, viewer) => {
+      const wanted = request.query.page ?? '1';
+      if (!/^[1-9]\d{0,5}$/.test(wanted)) throw new HttpError(400, 'bad-page', 'page is a number from 1.');
+      const number = Number(wanted);
+      const counts = await countHosts(context.pool, context.silentAfterMs);
+      const hosts = await listHosts(context.pool, context.silentAfterMs, {
+        limit: HOSTS_PER_PAGE,
+        offset: (number - 1) * HOSTS_PER_PAGE,
+      });
+      return fleetPage(viewer, hosts, { number, totalHosts: counts.hosts, silentHosts: counts.silent });
+    }),
   );
 
   app.get<{ Params: { name: string } }>(
