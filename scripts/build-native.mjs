@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Builds earshot's optional N-API addons at npm install: the bind witness (native/bind_probe.c) and
-// the raw TCP socket of -sS and -O (native/raw_tcp.c). N-API is ABI-stable, so one build serves
+// Builds earshot's optional N-API addons at npm install: the bind witness (native/bind_probe.c),
+// the raw TCP socket of -sS and -O (native/raw_tcp.c) and watch's netlink socket reader
+// (native/sock_diag.c). N-API is ABI-stable, so one build serves
 // every Node line from 20 on. A failed build never fails the install: it leaves
 // build/native-build-error.txt, which earshot quotes when it reports the bind witness or raw
 // sockets as unavailable. EARSHOT_SKIP_NATIVE=1 skips the build.
@@ -12,14 +13,16 @@ import { fileURLToPath } from 'node:url';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const buildDir = join(root, 'build');
 const errorFile = join(buildDir, 'native-build-error.txt');
-const addons = ['bind_probe', 'raw_tcp'].map((name) => join(buildDir, 'Release', `${name}.node`));
+const addons = ['bind_probe', 'raw_tcp', 'sock_diag'].map((name) =>
+  join(buildDir, 'Release', `${name}.node`),
+);
 
 function giveUp(reason, output = '') {
   mkdirSync(buildDir, { recursive: true });
   for (const addon of addons) rmSync(addon, { force: true });
   writeFileSync(errorFile, `${reason}\n${output.split('\n').slice(-40).join('\n')}\n`);
   process.stderr.write(
-    `earshot: bind witness and raw sockets unavailable: native addon not built: ${reason}. The install goes on without them.\n`,
+    `earshot: bind witness, raw sockets and netlink socket reader unavailable: native addon not built: ${reason}. The install goes on without them.\n`,
   );
   process.exit(0);
 }

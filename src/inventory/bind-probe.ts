@@ -32,11 +32,9 @@
 //   at close, unanswered, instead of drawing an ICMP port-unreachable. A TCP probe socket answers a
 //   SYN with RST, exactly as a free port does.
 import { createSocket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { constants } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { EarshotError, errnoCode } from '../errors.js';
+import { EarshotError } from '../errors.js';
+import { loadNativeAddon, nativeAddonPath } from '../io/native-addon.js';
 import type { AddressFamily, Protocol } from '../model.js';
 
 /** What to probe. */
@@ -75,8 +73,7 @@ interface NativeAddon {
 }
 
 /** Where `npm install` builds the addon (binding.gyp at the package root). */
-const defaultAddonPath = fileURLToPath(new URL('../../build/Release/bind_probe.node', import.meta.url));
-const buildErrorPath = fileURLToPath(new URL('../../build/native-build-error.txt', import.meta.url));
+const defaultAddonPath = nativeAddonPath('bind_probe');
 
 // Small enough that an abort is noticed within ~20 ms, large enough that the thread hop is noise.
 const chunkSize = 8192;
@@ -91,25 +88,11 @@ const addonCache = new Map<string, NativeAddon | string>();
 
 /** Loads the addon once per path; a string is the reason it is unavailable. */
 function loadAddon(path: string): NativeAddon | string {
-  const cached = addonCache.get(path);
-  if (cached !== undefined) return cached;
-  let loaded: NativeAddon | string;
-  try {
-    loaded = createRequire(import.meta.url)(path) as NativeAddon;
-  } catch (error) {
-    if (errnoCode(error) === 'MODULE_NOT_FOUND') {
-      let buildSaid = '';
-      try {
-        if (path === defaultAddonPath) buildSaid = readFileSync(buildErrorPath, 'utf8').split('\n')[0] ?? '';
-      } catch {
-        // No record of a failed build: the install step never ran (npm install --ignore-scripts).
-      }
-      loaded = `native addon not built: ${buildSaid || 'run "npm rebuild" with a C compiler (apt-get install build-essential)'}`;
-    } else {
-      loaded = `native addon does not load (${error instanceof Error ? error.message : String(error)}); run "npm rebuild"`;
-    }
+  let loaded = addonCache.get(path);
+  if (loaded === undefined) {
+    loaded = loadNativeAddon<NativeAddon>(path);
+    addonCache.set(path, loaded);
   }
-  addonCache.set(path, loaded);
   return loaded;
 }
 

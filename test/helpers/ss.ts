@@ -28,8 +28,9 @@ function endpoint(text: string): { address: string; port: number } {
   const colon = text.lastIndexOf(':');
   let address = text
     .slice(0, colon)
-    .replace(/^\[|\]$/g, '')
-    .replace(/%.*$/, '');
+    // A scope follows the brackets: [fe80::1]%eth0.
+    .replace(/%.*$/, '')
+    .replace(/^\[|\]$/g, '');
   // ss prints a dual-stack wildcard as "*" and v4-mapped addresses in full; /proc says "::" for both
   // kinds of wildcard and earshot shows v4-mapped addresses as IPv4.
   if (address === '*') address = '::';

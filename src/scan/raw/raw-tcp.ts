@@ -3,12 +3,10 @@
 // on Node's event loop (a libuv poll handle), so waiting for answers never blocks it. earshot
 // installs and runs without the addon; `openRawTcp` then says why raw sockets are unavailable.
 import { createSocket as createUdpSocket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { EarshotError, errnoCode } from '../../errors.js';
+import { EarshotError } from '../../errors.js';
+import { loadNativeAddon, nativeAddonPath } from '../../io/native-addon.js';
 
 /** An open socket of the addon; only the addon reads it. */
 type RawHandle = object & { readonly rawHandle: unique symbol };
@@ -52,8 +50,7 @@ export interface RawTcp {
 export type RawTcpResult = { ok: true; raw: RawTcp } | { ok: false; reason: string };
 
 /** Where `npm install` builds the addon (binding.gyp at the package root). */
-const defaultAddonPath = fileURLToPath(new URL('../../../build/Release/raw_tcp.node', import.meta.url));
-const buildErrorPath = fileURLToPath(new URL('../../../build/native-build-error.txt', import.meta.url));
+const defaultAddonPath = nativeAddonPath('raw_tcp');
 const OPTION_LETTERS: Record<number, string> = { 0: 'E', 1: 'N', 2: 'M', 3: 'W', 4: 'S', 8: 'T' };
 
 /** Reads an IPv4 packet carrying TCP; null when it is not one (or is cut short). */
@@ -155,24 +152,6 @@ const errnoNames = new Map<number, string>(
 const describeErrno = (errno: number, message: string) =>
   `${message} (${errnoNames.get(errno) ?? `errno ${errno}`})`;
 
-/** Loads the addon; a string is the reason it is unavailable. */
-function loadAddon(path: string): RawTcpAddon | string {
-  try {
-    return createRequire(import.meta.url)(path) as RawTcpAddon;
-  } catch (error) {
-    if (errnoCode(error) !== 'MODULE_NOT_FOUND') {
-      return `native addon does not load (${(error as Error).message.split('\n')[0]}); run "npm rebuild"`;
-    }
-    let buildSaid = '';
-    try {
-      if (path === defaultAddonPath) buildSaid = readFileSync(buildErrorPath, 'utf8').split('\n')[0] ?? '';
-    } catch {
-      // No record of a failed build: the install step never ran (npm install --ignore-scripts).
-    }
-    return `native addon not built: ${buildSaid || 'run "npm rebuild" with a C compiler (apt-get install build-essential)'}`;
-  }
-}
-
 // A full send buffer (EAGAIN) or a full device queue (ENOBUFS) drains in microseconds to
 // milliseconds: wait and send again, a bounded number of times.
 const SEND_RETRIES = 20;
@@ -180,7 +159,7 @@ const SEND_RETRY_MS = 5;
 
 /** Opens a raw IPv4 TCP socket, or says why it cannot (addon not built, no privilege). */
 export function openRawTcp(options: { addonPath?: string } = {}): RawTcpResult {
-  const addon = loadAddon(options.addonPath ?? defaultAddonPath);
+  const addon = loadNativeAddon<RawTcpAddon>(options.addonPath ?? defaultAddonPath);
   if (typeof addon === 'string') return { ok: false, reason: addon };
   const listeners: ((reply: TcpReply) => void)[] = [];
   const opened = addon.open((packets) => {
