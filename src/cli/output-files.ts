@@ -11,7 +11,7 @@ import {
   renderScanXmlHeader,
   renderScanXmlHost,
   type ScanXmlHeader,
-} from '../report/nmap-xml.js';
+} from '../report/scan/nmap-xml.js';
 import { holdInterrupts } from './interrupt.js';
 
 /** The output formats, by the long option that names each one's file. */

@@ -22,8 +22,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   diff: async () => (await import('./commands/diff.js')).diffCommand(),
   watch: async () => (await import('./commands/watch.js')).watchCommand(),
   history: async () => (await import('./commands/history.js')).historyCommand(),
-  server: async () => (await import('./commands/server.js')).serverCommand(),
-  agent: async () => (await import('./commands/agent.js')).agentCommand(),
+  server: async () => (await import('./commands/fleet/server.js')).serverCommand(),
+  agent: async () => (await import('./commands/fleet/agent.js')).agentCommand(),
 };
 
 async function buildProgram(argv: readonly string[]): Promise<Command> {

@@ -4,8 +4,8 @@ import { quote } from '../errors.js';
 import { readBoundedTextFile } from '../io/bounded-read.js';
 import { INPUT_FILES } from '../io/input-files.js';
 import type { ScanReport, Service, VerifyReport } from '../model.js';
-import { formatArgs } from '../report/nmap-xml.js';
-import { formatOwnerGroups, portsSeenAt, verdictLine } from '../report/verify-hosts.js';
+import { formatArgs } from '../report/scan/nmap-xml.js';
+import { formatOwnerGroups, portsSeenAt, verdictLine } from '../report/verify/verify-hosts.js';
 import {
   type ComparableHost,
   type ComparablePort,

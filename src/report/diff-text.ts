@@ -1,6 +1,6 @@
 // `earshot diff` for people: ndiff's layout, "-" for the old report and "+" for the new one.
 import type { HostDiff, NotShownCount, PortView, ReportDiff, ReportSummary } from '../compare/diff.js';
-import { ctimeString } from './nmap-time.js';
+import { ctimeString } from './scan/nmap-time.js';
 import { layoutColumns } from './table.js';
 import { escapeForTerminal } from './terminal-escape.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { renderScanXml } from '../../src/report/nmap-xml.js';
+import { renderScanXml } from '../../src/report/scan/nmap-xml.js';
 import { runEarshot } from '../helpers/cli.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { skipUnless } from '../helpers/needs.js';

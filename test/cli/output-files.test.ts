@@ -5,7 +5,7 @@ import { expandNmapOutputFlags } from '../../src/cli/nmap-args.js';
 import { openScanXmlStream, resolveOutputFiles, writeOutputFiles } from '../../src/cli/output-files.js';
 import { readReport } from '../../src/compare/read-report.js';
 import { isEarshotError } from '../../src/errors.js';
-import { renderScanXml } from '../../src/report/nmap-xml.js';
+import { renderScanXml } from '../../src/report/scan/nmap-xml.js';
 import { downHost, openPort, scanReport, upHost } from '../helpers/scan-report.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 

@@ -8,10 +8,10 @@ import { openScanOutput } from '../../src/cli/commands/scan-output.js';
 import { resolveOutputFiles } from '../../src/cli/output-files.js';
 import { isEarshotError } from '../../src/errors.js';
 import type { HostResult, ScanReport } from '../../src/model.js';
-import { renderScanGrepable } from '../../src/report/grepable.js';
-import { renderScanXml } from '../../src/report/nmap-xml.js';
-import { renderScanJson } from '../../src/report/scan-json.js';
-import { renderScanText } from '../../src/report/scan-text.js';
+import { renderScanGrepable } from '../../src/report/scan/grepable.js';
+import { renderScanXml } from '../../src/report/scan/nmap-xml.js';
+import { renderScanJson } from '../../src/report/scan/scan-json.js';
+import { renderScanText } from '../../src/report/scan/scan-text.js';
 import { bareport, downHost, openPort, upHost } from '../helpers/scan-report.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { diffReports } from '../../src/compare/diff.js';
 import { parseReport, readReport } from '../../src/compare/read-report.js';
 import { isEarshotError } from '../../src/errors.js';
-import { renderScanXml } from '../../src/report/nmap-xml.js';
+import { renderScanXml } from '../../src/report/scan/nmap-xml.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { openPort, scanReport, upHost } from '../helpers/scan-report.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';

@@ -19,7 +19,7 @@ import { PROC_NET_TABLES, parseProcNet } from '../../src/inventory/proc-net.js';
 import { readPasswd } from '../../src/inventory/proc-owners.js';
 import { formatBaseline, parseBaseline } from '../../src/reconcile/baseline.js';
 import { renderDiffText } from '../../src/report/diff-text.js';
-import { renderScanXml } from '../../src/report/nmap-xml.js';
+import { renderScanXml } from '../../src/report/scan/nmap-xml.js';
 import { openPort, scanReport, upHost } from '../helpers/scan-report.js';
 import { prepare } from '../helpers/targets.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';

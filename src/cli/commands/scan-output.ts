@@ -8,10 +8,10 @@ import {
   renderGrepableHost,
   renderScanGrepableFooter,
   renderScanGrepableHeader,
-} from '../../report/grepable.js';
-import { renderScanXmlFooter, renderScanXmlHeader, renderScanXmlHost } from '../../report/nmap-xml.js';
-import { renderScanJsonHead, renderScanJsonHost, renderScanJsonTail } from '../../report/scan-json.js';
-import { renderHostText, renderScanFooter, renderScanHeader } from '../../report/scan-text.js';
+} from '../../report/scan/grepable.js';
+import { renderScanXmlFooter, renderScanXmlHeader, renderScanXmlHost } from '../../report/scan/nmap-xml.js';
+import { renderScanJsonHead, renderScanJsonHost, renderScanJsonTail } from '../../report/scan/scan-json.js';
+import { renderHostText, renderScanFooter, renderScanHeader } from '../../report/scan/scan-text.js';
 import { VERSION } from '../../version.js';
 import { type OutputFiles, type OutputFormat, writeError } from '../output-files.js';
 import type { ScanCliOptions } from './scan-options.js';

@@ -2,11 +2,11 @@
 import { Command } from 'commander';
 import type { VerifyReport } from '../../model.js';
 import { overallLevel } from '../../reconcile/findings.js';
-import { renderVerifyGrepable } from '../../report/grepable.js';
 import { stringifySafeJson } from '../../report/safe-json.js';
-import { renderVerifyHtml } from '../../report/verify-html.js';
-import { renderVerifyText } from '../../report/verify-text.js';
-import { renderVerifyXml } from '../../report/verify-xml.js';
+import { renderVerifyGrepable } from '../../report/scan/grepable.js';
+import { renderVerifyHtml } from '../../report/verify/verify-html.js';
+import { renderVerifyText } from '../../report/verify/verify-text.js';
+import { renderVerifyXml } from '../../report/verify/verify-xml.js';
 import { readBaseline } from '../../verify/baseline-file.js';
 import { verify } from '../../verify/verify.js';
 import { ExitCode } from '../exit-codes.js';

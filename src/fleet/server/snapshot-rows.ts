@@ -2,7 +2,7 @@
 // host's current listeners) and one per finding, keyed so that the same finding in the next report
 // is the same row. Pure: a verify report in, rows out.
 import type { Finding, Severity, VerifyPort, VerifyReport } from '../../model.js';
-import { formatOwnerGroups } from '../../report/verify-hosts.js';
+import { formatOwnerGroups } from '../../report/verify/verify-hosts.js';
 
 /** Worst first is highest: the fleet page sorts on it. */
 export const VERDICT_RANK: Record<'unknown' | 'ok' | Severity, number> = {

@@ -6,7 +6,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { isEarshotError } from '../../../src/errors.js';
 import type { HostResult } from '../../../src/model.js';
-import { renderHostText } from '../../../src/report/scan-text.js';
+import { renderHostText } from '../../../src/report/scan/scan-text.js';
 import { orderProbes } from '../../../src/scan/service/port-detector.js';
 import { readReply } from '../../../src/scan/service/probe-io.js';
 import { SERVICE_PROBES } from '../../../src/scan/service/probes/index.js';

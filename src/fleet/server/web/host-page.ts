@@ -1,7 +1,7 @@
 // A host's page: its listeners with owners and services, its open findings with evidence, and the
 // timeline of listeners opened and closed (from its reports) and of the events its agent pushed.
 import type { Owner } from '../../../model.js';
-import { formatOwnerGroups } from '../../../report/verify-hosts.js';
+import { formatOwnerGroups } from '../../../report/verify/verify-hosts.js';
 import type { HostDetail } from '../db/read-queries.js';
 import { findingBlock } from './findings-view.js';
 import { age, verdictBadge } from './format.js';

@@ -1,8 +1,8 @@
 // `earshot server token`: make (printed once, on the last line), list and revoke API tokens.
 import { Command } from 'commander';
-import { EarshotError } from '../../errors.js';
-import { createServerToken, listServerTokens, revokeServerTokens } from '../../fleet/server/admin.js';
-import { escapeForTerminal } from '../../report/terminal-escape.js';
+import { EarshotError } from '../../../errors.js';
+import { createServerToken, listServerTokens, revokeServerTokens } from '../../../fleet/server/admin.js';
+import { escapeForTerminal } from '../../../report/terminal-escape.js';
 
 interface TokenOptions {
   db?: string;

@@ -1,9 +1,9 @@
 // The human report of `earshot scan`, shaped like nmap's normal output so the guide's readers find
 // their way: a header, one block per host (printed as each finishes), and a summary line.
 import { createColors } from 'picocolors';
-import type { HostResult, PortResult, ScanReport, ScanStats, Service } from '../model.js';
-import { layoutColumns } from './table.js';
-import { escapeForTerminal } from './terminal-escape.js';
+import type { HostResult, PortResult, ScanReport, ScanStats, Service } from '../../model.js';
+import { layoutColumns } from '../table.js';
+import { escapeForTerminal } from '../terminal-escape.js';
 
 /** How to render: colour (only on a TTY) and the REASON column (--reason). */
 export interface ScanTextOptions {

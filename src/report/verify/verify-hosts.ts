@@ -1,7 +1,7 @@
 // The per-address view of a verify report that nmap XML and diff need: which ports the network saw
 // at each scanned address, and who holds them, in one line.
-import { describeOwners } from '../describe/owners.js';
-import type { Owner, PortResult, VerifyPort, VerifyReport } from '../model.js';
+import { describeOwners } from '../../describe/owners.js';
+import type { Owner, PortResult, VerifyPort, VerifyReport } from '../../model.js';
 
 /** `sshd[400,401] (root), nginx[77] (www-data)`: the processes holding a socket, grouped, with users. */
 export function formatOwnerGroups(owners: readonly Owner[]): string {

@@ -1,17 +1,17 @@
 // nmap XML for a verify report: each scanned address as a <host> with the ports the network saw,
 // earshot's owners in <owner> and its verdicts as script results, which the DTD allows and ndiff and
 // nmap.xsl show; the findings as a post-scan script.
-import type { Finding, VerifyPort, VerifyReport } from '../model.js';
-import { epochSeconds } from './nmap-time.js';
+import type { Finding, VerifyPort, VerifyReport } from '../../model.js';
+import { epochSeconds } from '../scan/nmap-time.js';
 import {
   type NmapXmlOptions,
   renderPortXml,
   renderScanXmlFooter,
   renderScanXmlHeader,
   type ScanXmlHeader,
-} from './nmap-xml.js';
+} from '../scan/nmap-xml.js';
+import { xmlElement as element, escapeXmlText } from '../xml-escape.js';
 import { formatOwnerGroups, portsSeenAt, verdictLine } from './verify-hosts.js';
-import { xmlElement as element, escapeXmlText } from './xml-escape.js';
 
 function elem(key: string, value: string): string {
   return `${element('elem', { key }, '>')}${escapeXmlText(value)}</elem>`;

@@ -1,9 +1,9 @@
 // `earshot server`: the fleet server (API and dashboard) on PostgreSQL, until SIGINT or SIGTERM;
 // `server token` and `server user` manage who may use it.
 import { Command } from 'commander';
-import { EarshotError } from '../../errors.js';
-import { startServer } from '../../fleet/server/server.js';
-import { escapeForTerminal } from '../../report/terminal-escape.js';
+import { EarshotError } from '../../../errors.js';
+import { startServer } from '../../../fleet/server/server.js';
+import { escapeForTerminal } from '../../../report/terminal-escape.js';
 import { serverTokenCommand } from './server-token.js';
 import { serverUserCommand } from './server-user.js';
 

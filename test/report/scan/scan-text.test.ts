@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { renderHostText, renderScanText } from '../../src/report/scan-text.js';
-import { downHost, openPort, scanReport, upHost } from '../helpers/scan-report.js';
+import { renderHostText, renderScanText } from '../../../src/report/scan/scan-text.js';
+import { downHost, openPort, scanReport, upHost } from '../../helpers/scan-report.js';
 
 describe('renderScanText (nmap-shaped text)', () => {
   it('lists open ports under PORT STATE SERVICE after the folded count', () => {

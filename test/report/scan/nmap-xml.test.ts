@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
-import type { ScanReport } from '../../src/model.js';
+import type { ScanReport } from '../../../src/model.js';
 import {
   renderScanXml,
   renderScanXmlFooter,
   renderScanXmlHeader,
   renderScanXmlHost,
-} from '../../src/report/nmap-xml.js';
-import { skipUnless } from '../helpers/needs.js';
-import { run } from '../helpers/netns.js';
-import { downHost, openPort, scanReport, upHost } from '../helpers/scan-report.js';
-import { makeTempDir, type TempDir } from '../helpers/tmp.js';
+} from '../../../src/report/scan/nmap-xml.js';
+import { skipUnless } from '../../helpers/needs.js';
+import { run } from '../../helpers/netns.js';
+import { downHost, openPort, scanReport, upHost } from '../../helpers/scan-report.js';
+import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed XML, walked along paths the test asserts
 type Xml = any;

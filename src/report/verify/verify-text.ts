@@ -1,10 +1,10 @@
 // The human verify report: witnesses, one row per listening port, then findings most severe first.
 import pc from 'picocolors';
-import { formatOwnerGroup, groupOwners } from '../describe/owners.js';
-import { describeDetected } from '../describe/services.js';
-import type { Finding, VerdictLevel, VerifyPort, VerifyReport } from '../model.js';
-import { renderTable } from './table.js';
-import { escapeForTerminal } from './terminal-escape.js';
+import { formatOwnerGroup, groupOwners } from '../../describe/owners.js';
+import { describeDetected } from '../../describe/services.js';
+import type { Finding, VerdictLevel, VerifyPort, VerifyReport } from '../../model.js';
+import { renderTable } from '../table.js';
+import { escapeForTerminal } from '../terminal-escape.js';
 
 /** How to render: colour only when the caller knows the output is a terminal. */
 export interface TextRenderOptions {

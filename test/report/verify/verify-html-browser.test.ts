@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { renderVerifyHtml } from '../../src/report/verify-html.js';
-import { skipUnless } from '../helpers/needs.js';
-import { makeTempDir, type TempDir } from '../helpers/tmp.js';
-import { guideVerifyReport, HOSTILE_NAME } from '../helpers/verify-report.js';
+import { renderVerifyHtml } from '../../../src/report/verify/verify-html.js';
+import { skipUnless } from '../../helpers/needs.js';
+import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
+import { guideVerifyReport, HOSTILE_NAME } from '../../helpers/verify-report.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = skipUnless({ files: [CHROMIUM] });

@@ -4,14 +4,14 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { loadScanReportValidator } from '../../src/compare/report-schema.js';
-import type { ScanReport } from '../../src/model.js';
-import { renderScanGrepable } from '../../src/report/grepable.js';
-import { renderScanXml } from '../../src/report/nmap-xml.js';
-import { runEarshot, spawnEarshot } from '../helpers/cli.js';
-import { skipUnless } from '../helpers/needs.js';
-import { run, withNetns } from '../helpers/netns.js';
-import { makeTempDir, type TempDir } from '../helpers/tmp.js';
+import { loadScanReportValidator } from '../../../src/compare/report-schema.js';
+import type { ScanReport } from '../../../src/model.js';
+import { renderScanGrepable } from '../../../src/report/scan/grepable.js';
+import { renderScanXml } from '../../../src/report/scan/nmap-xml.js';
+import { runEarshot, spawnEarshot } from '../../helpers/cli.js';
+import { skipUnless } from '../../helpers/needs.js';
+import { run, withNetns } from '../../helpers/netns.js';
+import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 
 let dir: TempDir;
 

@@ -1,9 +1,9 @@
 // `earshot server user add NAME --role viewer|admin`: a dashboard user; the password is read from
 // stdin (its first line), so it never shows in the process list or the shell history.
 import { Command } from 'commander';
-import { EarshotError } from '../../errors.js';
-import { addServerUser } from '../../fleet/server/admin.js';
-import { escapeForTerminal } from '../../report/terminal-escape.js';
+import { EarshotError } from '../../../errors.js';
+import { addServerUser } from '../../../fleet/server/admin.js';
+import { escapeForTerminal } from '../../../report/terminal-escape.js';
 
 async function readFirstLine(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write('Password (then Enter and Ctrl-D): ');

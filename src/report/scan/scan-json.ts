@@ -1,8 +1,8 @@
 // The JSON report of `earshot scan`: the ScanReport of src/model.ts, as documented in docs/json.md.
 // Also in pieces (head, each host, tail) that join to the very same text, so a scan of a /8 can
 // write its JSON host by host instead of keeping every host until the end.
-import type { HostResult, ScanReport, ScanStats } from '../model.js';
-import { stringifySafeJson } from './safe-json.js';
+import type { HostResult, ScanReport, ScanStats } from '../../model.js';
+import { stringifySafeJson } from '../safe-json.js';
 
 /** One JSON document, two-space indented, ending with a newline; nothing a peer sent acts on a terminal. */
 export function renderScanJson(report: ScanReport): string {

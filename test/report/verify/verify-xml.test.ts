@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { diffReports } from '../../src/compare/diff.js';
-import { parseReport } from '../../src/compare/read-report.js';
-import { renderDiffText } from '../../src/report/diff-text.js';
-import { renderVerifyXml } from '../../src/report/verify-xml.js';
-import { skipUnless } from '../helpers/needs.js';
-import { run } from '../helpers/netns.js';
-import { makeTempDir, type TempDir } from '../helpers/tmp.js';
-import { guideVerifyReport } from '../helpers/verify-report.js';
+import { diffReports } from '../../../src/compare/diff.js';
+import { parseReport } from '../../../src/compare/read-report.js';
+import { renderDiffText } from '../../../src/report/diff-text.js';
+import { renderVerifyXml } from '../../../src/report/verify/verify-xml.js';
+import { skipUnless } from '../../helpers/needs.js';
+import { run } from '../../helpers/netns.js';
+import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
+import { guideVerifyReport } from '../../helpers/verify-report.js';
 
 let dir: TempDir;
 

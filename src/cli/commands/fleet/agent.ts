@@ -1,13 +1,18 @@
 // `earshot agent`: watch this host and push every event, and a snapshot every few minutes, to the
 // fleet server. Wiring only: parse, read the token and CA files, open the store, startAgent, wait.
 import { Command } from 'commander';
-import { parseServerUrl, readCaFile, readTokenFile } from '../../fleet/agent/credentials.js';
-import { type AgentHandle, startAgent } from '../../fleet/agent/start-agent.js';
-import { escapeForTerminal } from '../../report/terminal-escape.js';
-import { openStore } from '../../store/open-store.js';
-import { ExitCode } from '../exit-codes.js';
-import { parseDuration } from '../option-parsers.js';
-import { addWatchOptions, daemonSignals, parseWatchOptions, type WatchCliOptions } from '../watch-options.js';
+import { parseServerUrl, readCaFile, readTokenFile } from '../../../fleet/agent/credentials.js';
+import { type AgentHandle, startAgent } from '../../../fleet/agent/start-agent.js';
+import { escapeForTerminal } from '../../../report/terminal-escape.js';
+import { openStore } from '../../../store/open-store.js';
+import { ExitCode } from '../../exit-codes.js';
+import { parseDuration } from '../../option-parsers.js';
+import {
+  addWatchOptions,
+  daemonSignals,
+  parseWatchOptions,
+  type WatchCliOptions,
+} from '../../watch-options.js';
 
 interface AgentCliOptions extends WatchCliOptions {
   server: string;

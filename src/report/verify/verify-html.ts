@@ -1,8 +1,8 @@
 // The verify report as one self-contained HTML page (no scripts, no fetches; a Content-Security-Policy
 // forbids both) for people who never open a terminal: summary, findings by severity, the port table.
-import type { Finding, Severity, VerifyPort, VerifyReport } from '../model.js';
+import type { Finding, Severity, VerifyPort, VerifyReport } from '../../model.js';
+import { escapeXmlAttribute, escapeXmlText } from '../xml-escape.js';
 import { formatOwnerGroups } from './verify-hosts.js';
-import { escapeXmlAttribute, escapeXmlText } from './xml-escape.js';
 
 const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'notice', 'info'];
 

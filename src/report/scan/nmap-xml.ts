@@ -1,8 +1,8 @@
 // nmap XML (-oX) for a scan report, valid against nmap's own DTD (/usr/share/nmap/nmap.dtd), so that
 // ndiff, nmap.xsl and the importers that read nmap XML read earshot's too.
-import type { HostResult, PortResult, ScanReport, ScanStats, Service } from '../model.js';
+import type { HostResult, PortResult, ScanReport, ScanStats, Service } from '../../model.js';
+import { xmlElement as element, escapeXmlAttribute, escapeXmlComment } from '../xml-escape.js';
 import { addressSummary, ctimeString, elapsedSeconds, epochSeconds } from './nmap-time.js';
-import { xmlElement as element, escapeXmlAttribute, escapeXmlComment } from './xml-escape.js';
 
 /** nmap's XML output version that this writer follows. */
 export const NMAP_XML_OUTPUT_VERSION = '1.05';

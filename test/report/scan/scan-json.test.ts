@@ -1,9 +1,9 @@
 // scan --json goes through the safe serializer: what a peer sent in a banner cannot act on a terminal.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ScanReport } from '../../src/model.js';
-import { renderScanJson } from '../../src/report/scan-json.js';
-import { openPort, scanReport, upHost } from '../helpers/scan-report.js';
+import type { ScanReport } from '../../../src/model.js';
+import { renderScanJson } from '../../../src/report/scan/scan-json.js';
+import { openPort, scanReport, upHost } from '../../helpers/scan-report.js';
 
 describe('renderScanJson', () => {
   it('writes C1 controls and bidi overrides from a banner as \\u escapes, and keeps the value', () => {

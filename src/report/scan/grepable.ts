@@ -1,10 +1,10 @@
 // nmap's grepable output (-oG) for a scan report: one line per host, fields separated by tabs, for
 // grep, awk and cut.
-import type { HostResult, PortResult, ScanReport, ScanStats, VerifyReport } from '../model.js';
+import type { HostResult, PortResult, ScanReport, ScanStats, VerifyReport } from '../../model.js';
+import { escapeForTerminal } from '../terminal-escape.js';
+import { formatOwnerGroups, portsSeenAt } from '../verify/verify-hosts.js';
 import { addressSummary, ctimeString, elapsedSeconds } from './nmap-time.js';
 import { formatArgs } from './nmap-xml.js';
-import { escapeForTerminal } from './terminal-escape.js';
-import { formatOwnerGroups, portsSeenAt } from './verify-hosts.js';
 
 // Tabs and newlines separate fields and hosts, "/" separates port subfields and ", " ports: none of
 // them may appear inside a value. nmap writes "|" for "/" the same way.

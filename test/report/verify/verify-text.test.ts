@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { overallLevel } from '../../src/reconcile/findings.js';
-import { renderVerifyText } from '../../src/report/verify-text.js';
-import { guideVerifyReport } from '../helpers/verify-report.js';
+import { overallLevel } from '../../../src/reconcile/findings.js';
+import { renderVerifyText } from '../../../src/report/verify/verify-text.js';
+import { guideVerifyReport } from '../../helpers/verify-report.js';
 
 describe('renderVerifyText', () => {
   const report = guideVerifyReport();
