@@ -14,9 +14,12 @@
 // - an answer that changed takes the state of the later probe (an open port that is closed now was a
 //   listener that came and went; an unreached listener that answers now opened after the scan);
 // - an answer still open, or a port still in use, is explained by a socket of the later read if any.
-// A suspect that comes out the same from two rounds is taken as real: a real forward or hidden
-// listener answers every time, a kernel socket has no owner every time.
+// A suspect that comes out the same from three rounds, at least ROUND_SPACING_MS apart, is taken as
+// real: a real forward or hidden listener answers every time, a kernel socket has no owner every
+// time, for seconds. Back-to-back rounds on a busy machine let a few through: a listener living a
+// few tens of milliseconds whose owner walk raced its process's descriptor churn in every round.
 // reconcile/ stays pure: this module does the I/O and hands it corrected testimony.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceCatalog } from '../catalog/services.js';
 import { isListening } from '../inventory/proc-net.js';
 import { readSockets } from '../inventory/read-sockets.js';
@@ -51,8 +54,10 @@ export interface RecheckResult {
 
 type Testimony = Omit<ReconcileInput, 'baseline'>;
 
-const ROUNDS = 6;
-const SAME_TIMES = 2;
+const ROUNDS = 8;
+const SAME_TIMES = 3;
+/** Rounds after the first wait this long: what stays suspect over three rounds lived at least twice this. */
+const ROUND_SPACING_MS = 150;
 
 /** The race-prone parts of a judgement: rows to read again, endpoints and bound ports to probe again. */
 interface Suspects {
@@ -210,6 +215,7 @@ export async function recheckRaces(input: Testimony, options: RecheckOptions): P
     // Each round judges again, so that the open answer of a listener found closed in one round is
     // probed in the next.
     for (let round = 0; round < ROUNDS; round++) {
+      if (round > 0) await sleep(ROUND_SPACING_MS, undefined, { signal: options.signal });
       const all = findSuspects(result.input);
       const rowInodes = new Set(
         result.input.inventory.sockets

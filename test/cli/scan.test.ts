@@ -61,6 +61,20 @@ describe('earshot scan (CLI)', () => {
     assert.match(result.stderr, /Invalid target "": it is empty/);
   });
 
+  it('-sS toward an address with no route says net-unreach, as -sT does', {
+    skip: skipUnlessRoot,
+  }, async () => {
+    await withNetns('synroute', async (ns) => {
+      for (const scan of ['-sS', '-sT']) {
+        const result = await runEarshot(['scan', scan, '-Pn', '--reason', '-p', '1-8', '10.0.0.1'], {
+          netns: ns,
+        });
+        assert.equal(result.code, 0, `${scan}: ${result.stderr}`);
+        assert.match(result.stdout, /^Not shown: 8 filtered tcp ports \(net-unreach\)$/m, scan);
+      }
+    });
+  });
+
   it('prints the nmap-like table and summary, nothing on stderr when not a TTY', {
     skip: skipUnlessRoot,
   }, async () => {

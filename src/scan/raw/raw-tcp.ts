@@ -40,7 +40,12 @@ export interface TcpReply {
 
 /** A raw TCP socket: send SYNs, hear every TCP segment addressed to this host. */
 export interface RawTcp {
-  sendSyn(target: string, sourcePort: number, targetPort: number, sequence: number): Promise<void>;
+  /**
+   * Sends a SYN: 0 once sent, or the errno of a destination the kernel refuses to send to
+   * (ENETUNREACH, EHOSTUNREACH, EACCES, EPERM: no route, or a local firewall), which is the port's
+   * answer as it is for a connect. Throws for anything else.
+   */
+  sendSyn(target: string, sourcePort: number, targetPort: number, sequence: number): Promise<number>;
   /** Adds a listener for every TCP segment heard; returns its removal. */
   onReply(listener: (reply: TcpReply) => void): () => void;
   close(): void;
@@ -155,6 +160,12 @@ const describeErrno = (errno: number, message: string) =>
 // A full send buffer (EAGAIN) or a full device queue (ENOBUFS) drains in microseconds to
 // milliseconds: wait and send again, a bounded number of times.
 const SEND_RETRIES = 20;
+const UNREACHABLE = new Set([
+  constants.errno.ENETUNREACH,
+  constants.errno.EHOSTUNREACH,
+  constants.errno.EACCES,
+  constants.errno.EPERM,
+]);
 const SEND_RETRY_MS = 5;
 
 /** Opens a raw IPv4 TCP socket, or says why it cannot (addon not built, no privilege). */
@@ -192,7 +203,7 @@ export function openRawTcp(options: { addonPath?: string } = {}): RawTcpResult {
         const segment = buildSyn(await source, target, sourcePort, targetPort, sequence);
         for (let attempt = 0; ; attempt++) {
           const errno = addon.send(handle, segment, target);
-          if (errno === 0) return;
+          if (errno === 0 || UNREACHABLE.has(errno)) return errno;
           const retry = errno === constants.errno.EAGAIN || errno === constants.errno.ENOBUFS;
           if (!retry || attempt === SEND_RETRIES) {
             const name = errnoNames.get(errno) ?? `errno ${errno}`;

@@ -11,6 +11,7 @@ import { buildPortResults } from '../engine/port-results.js';
 import type { TcpScanOptions } from '../engine/scan-hosts.js';
 import { RttEstimator, resolveTiming, type TimingOptions } from '../engine/timing.js';
 import type { ScanTarget } from '../targets/targets.js';
+import { outcomeOfError } from '../tcp/tcp-handles.js';
 import type { RawTcp, TcpReply } from './raw-tcp.js';
 
 /** What raw SYNs learned about one host: outcomes by port index and the first answers of each kind. */
@@ -81,7 +82,12 @@ export async function runSynProbes(
         tries[index] = tries[index]! + 1;
         sentAt[index] = performance.now();
         inFlight.add(index);
-        await raw.sendSyn(address, sourcePort, ports[index]!, sequence);
+        const refused = await raw.sendSyn(address, sourcePort, ports[index]!, sequence);
+        if (refused !== 0) {
+          // No route, or a local firewall: the answer a connect would get, at once.
+          outcomes[index] = outcomeOfError(-refused) ?? Outcome.noResponse;
+          inFlight.delete(index);
+        }
       }
       await new Promise((resolve) => setTimeout(resolve, SWEEP_MS));
     }
