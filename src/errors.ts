@@ -78,3 +78,14 @@ export function quote(value: unknown): string {
   const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   return text.length > MAX_QUOTED_CHARS ? `"${text.slice(0, MAX_QUOTED_CHARS)}…"` : `"${text}"`;
 }
+
+/** Errors of a store earshot keeps (the history store, the fleet database): not earshot's bug, not usage. */
+export const UNAVAILABLE_ERROR_CODES: ReadonlySet<EarshotErrorCode> = new Set([
+  'ERR_STORE_OPEN',
+  'ERR_STORE_LOCKED',
+  'ERR_STORE_CORRUPT',
+  'ERR_STORE_READONLY',
+  'ERR_STORE_VERSION',
+  'ERR_DB',
+  'ERR_DB_SCHEMA',
+]);

@@ -16,6 +16,11 @@ export const ExitCode = {
   unreadable: 2,
   /** EX_USAGE: bad arguments, targets, port specs or files. */
   usage: 64,
+  /**
+   * EX_UNAVAILABLE: the history store or the fleet database cannot be used (locked by another
+   * watch, damaged, read-only, of a newer schema, unreachable); the message names it and the fix.
+   */
+  unavailable: 69,
   /** EX_SOFTWARE: an internal error. */
   software: 70,
   /** Stopped by SIGINT (128 + 2). */

@@ -1,6 +1,6 @@
 // The earshot command line: every command registered, argv parsed, errors turned into exit statuses.
 import { Command, CommanderError } from 'commander';
-import { EarshotError, USAGE_ERROR_CODES } from '../errors.js';
+import { EarshotError, UNAVAILABLE_ERROR_CODES, USAGE_ERROR_CODES } from '../errors.js';
 import { escapeForTerminal } from '../report/terminal-escape.js';
 import { VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
@@ -103,6 +103,7 @@ function statusOf(error: unknown): number {
   if (error instanceof EarshotError) {
     printError(error.message);
     if (error.code === 'ERR_INTERRUPTED') return ExitCode.interrupted;
+    if (UNAVAILABLE_ERROR_CODES.has(error.code)) return ExitCode.unavailable;
     return USAGE_ERROR_CODES.has(error.code) ? ExitCode.usage : ExitCode.software;
   }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -184,7 +184,7 @@ describe('earshot watch and history (CLI)', {
       const first = new WatchProcess(['--db', db, '--verify-every', '0'], { ns });
       await first.started();
       const second = await runEarshot(['watch', '--db', db, '--verify-every', '0'], { netns: ns });
-      assert.equal(second.code, 70);
+      assert.equal(second.code, 69, second.stderr);
       assert.match(second.stderr, /is in use by another earshot watch \(pid \d+/);
       assert.ok(second.stderr.includes(db));
       assert.equal(await first.stop(), 0);
@@ -204,7 +204,7 @@ describe('earshot watch and history (CLI)', {
           ...args,
         ]);
       const write = await readOnly(['watch', '--db', db, '--verify-every', '0']);
-      assert.equal(write.code, 70, write.stderr);
+      assert.equal(write.code, 69, write.stderr);
       assert.match(write.stderr, /cannot be written/);
       assert.ok(write.stderr.includes(db));
       const read = await readOnly(['history', '--db', db, '--json']);
