@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { agentToken, fixtureReport, user } from '../test/fleet/harness.js';
+import { launchChromium } from '../test/helpers/chromium.js';
 import { startTestPostgres, type TestPostgres } from '../test/helpers/postgres.js';
 import { runInOwnNetns } from './lib/run.js';
 
@@ -172,18 +173,7 @@ async function fleetPage(
     await page.text();
     times.push(performance.now() - t);
   }
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const context = await browser.newContext();
     await context.addCookies([{ name: 'earshot_session', value: cookie.split('=')[1]!, url }]);

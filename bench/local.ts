@@ -2,12 +2,13 @@
 // sockets across 40 processes and 3,000 established loopback connections (6,000 sockets).
 // Run as root: `npm run bench` (builds first). Prints medians and ratios; timings are wall clock
 // of whole processes (spawn to exit) unless marked in-process.
-import { spawn, spawnSync } from 'node:child_process';
+import { type spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { readdir, readlink } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { readSockets } from '../dist/index.js';
+import { startReadyProcess } from './lib/run.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const holder = `${root}test/helpers/holder.py`;
@@ -179,22 +180,8 @@ async function main(): Promise<void> {
   run('ip', ['netns', 'add', ns]);
   try {
     run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    const start = (args: string[]) => {
-      const child = spawn('ip', ['netns', 'exec', ns, '/usr/bin/python3', holder, ...args], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      children.push(child);
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('load process did not start in 60 s')), 60_000);
-        child.stdout!.on('data', (chunk: Buffer) => {
-          if (chunk.toString().startsWith('ready')) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-        child.once('exit', (code) => reject(new Error(`load process exited ${code}`)));
-      });
-    };
+    const start = (args: string[]) =>
+      startReadyProcess('ip', ['netns', 'exec', ns, '/usr/bin/python3', holder, ...args], children);
     const ready: Promise<void>[] = [];
     for (let i = 0; i < LISTENER_PROCESSES; i++) {
       const host = i % 2 === 0 ? '127.0.0.1' : '[::1]';

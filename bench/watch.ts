@@ -13,7 +13,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSockets } from '../dist/index.js';
-import { median, runInOwnNetns } from './lib/run.js';
+import { median, runInOwnNetns, startReadyProcess } from './lib/run.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const holder = `${root}test/helpers/holder.py`;
@@ -37,20 +37,7 @@ function cpuMsOf(pid: number): number {
 }
 
 async function startLoad(children: ChildProcess[]): Promise<void> {
-  const start = (args: string[]) => {
-    const child = spawn('python3', [holder, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(child);
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('load process did not start in 60 s')), 60_000);
-      child.stdout!.on('data', (chunk: Buffer) => {
-        if (chunk.toString().startsWith('ready')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`load process exited ${code}`)));
-    });
-  };
+  const start = (args: string[]) => startReadyProcess('python3', [holder, ...args], children);
   const ready: Promise<void>[] = [];
   for (let i = 0; i < LISTENER_PROCESSES; i++) {
     const host = i % 2 === 0 ? '127.0.0.1' : '[::1]';

@@ -1,7 +1,7 @@
 // Shared by the benchmarks: timed runs of a tool (wall and CPU), medians, nmap's grepable output,
 // and re-running a benchmark inside a network namespace of its own so it never touches this
 // machine's loopback.
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -92,4 +92,23 @@ export async function runInOwnNetns(moduleUrl: string, main: () => Promise<void>
     );
     process.exitCode = result.status ?? 1;
   }
+}
+
+/**
+ * Starts a load process that prints "ready" once it holds its sockets (test/helpers/holder.py) and
+ * adds it to `children`; rejects if it exits first or is not ready within 60 s.
+ */
+export function startReadyProcess(command: string, args: string[], children: ChildProcess[]): Promise<void> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('load process did not start in 60 s')), 60_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().startsWith('ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`load process exited ${code}`)));
+  });
 }

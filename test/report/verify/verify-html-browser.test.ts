@@ -6,11 +6,11 @@ import { stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { renderVerifyHtml } from '../../../src/report/verify/verify-html.js';
+import { CHROMIUM, launchChromium } from '../../helpers/chromium.js';
 import { skipUnless } from '../../helpers/needs.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 import { guideVerifyReport, HOSTILE_NAME } from '../../helpers/verify-report.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const skip = skipUnless({ files: [CHROMIUM] });
 
 describe('verify HTML in headless Chromium', { skip }, () => {
@@ -21,22 +21,9 @@ describe('verify HTML in headless Chromium', { skip }, () => {
   after(() => dir?.remove());
 
   it('shows the findings as text, with no console errors, no requests and no script run', async () => {
-    const { chromium } = await import('playwright-core');
     const report = guideVerifyReport();
     const file = await dir.write('verify.html', renderVerifyHtml(report));
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const consoleErrors: string[] = [];
