@@ -10,10 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../../src/fleet/server/server.js';
 import { runEarshot, spawnEarshot } from '../../helpers/cli.js';
 import { skipUnless } from '../../helpers/needs.js';
-import { run } from '../../helpers/netns.js';
 import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
-import { agentToken, readToken, requestOverTls, startTestServer } from '../harness.js';
+import { agentToken, readToken, requestOverTls, selfSignedCertificate, startTestServer } from '../harness.js';
 import { eventually, HOST } from './harness.js';
 
 const skip = skipUnlessPostgres || skipUnless({ root: true, commands: ['openssl'] });
@@ -27,28 +26,9 @@ describe('earshot agent (the command)', { skip }, () => {
   let tokenFile: string;
   before(async () => {
     [pg, temp] = await Promise.all([startTestPostgres(), makeTempDir('agent-cli')]);
-    const made = await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=fleet',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      `${temp.path}/key.pem`,
-      '-out',
-      `${temp.path}/cert.pem`,
-    ]);
-    assert.equal(made.code, 0, made.stderr);
+    const tls = await selfSignedCertificate(temp.path, 'fleet');
     server = await startTestServer(pg.url(), {
-      tls: { certFile: `${temp.path}/cert.pem`, keyFile: `${temp.path}/key.pem` },
+      tls,
     });
     [token, viewer] = await Promise.all([agentToken(pg.url(), HOST), readToken(pg.url(), 'cli-viewer')]);
     tokenFile = await temp.write('agent.token', `${token}\n`);

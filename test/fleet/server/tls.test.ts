@@ -5,10 +5,15 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../../src/fleet/server/server.js';
 import { skipUnless } from '../../helpers/needs.js';
-import { run } from '../../helpers/netns.js';
 import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
-import { requestOverTls as get, readToken, startTestServer, user } from '../harness.js';
+import {
+  requestOverTls as get,
+  readToken,
+  selfSignedCertificate,
+  startTestServer,
+  user,
+} from '../harness.js';
 
 const skip = skipUnlessPostgres || skipUnless({ commands: ['openssl'] });
 
@@ -19,29 +24,10 @@ describe('fleet server over TLS', { skip }, () => {
   let cert: Buffer;
   before(async () => {
     [pg, dir] = await Promise.all([startTestPostgres(), makeTempDir('fleet-tls')]);
-    const made = await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      `${dir.path}/key.pem`,
-      '-out',
-      `${dir.path}/cert.pem`,
-    ]);
-    assert.equal(made.code, 0, made.stderr);
-    cert = await readFile(`${dir.path}/cert.pem`);
+    const tls = await selfSignedCertificate(dir.path, 'localhost');
+    cert = await readFile(tls.certFile);
     server = await startTestServer(pg.url(), {
-      tls: { certFile: `${dir.path}/cert.pem`, keyFile: `${dir.path}/key.pem` },
+      tls,
     });
   });
   after(async () => {
