@@ -13,7 +13,6 @@ import { openPool } from '../../src/fleet/server/db/connect.js';
 import { migrate } from '../../src/fleet/server/db/migrate.js';
 import { type RunningServer, type ServerOptions, startServer } from '../../src/fleet/server/server.js';
 import type { EarshotEvent, VerifyReport } from '../../src/model.js';
-import { run } from '../helpers/netns.js';
 
 /** A captured `earshot verify --json` report (test/fleet/fixtures/capture.sh made them). */
 export function fixtureReport(name: 'quiet' | 'listeners' | 'suspicious'): VerifyReport {
@@ -202,37 +201,4 @@ export async function spawnServer(
       clearTimeout(timer);
     },
   };
-}
-
-/**
- * A self-signed EC certificate for 127.0.0.1, written as `key.pem` and `cert.pem` in `dir`, as an
- * administrator would make one with openssl; returns the files for the server's TLS options.
- */
-export async function selfSignedCertificate(
-  dir: string,
-  commonName: string,
-): Promise<{ certFile: string; keyFile: string }> {
-  const keyFile = `${dir}/key.pem`;
-  const certFile = `${dir}/cert.pem`;
-  const made = await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    `/CN=${commonName}`,
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-    '-keyout',
-    keyFile,
-    '-out',
-    certFile,
-  ]);
-  if (made.code !== 0) throw new Error(`openssl failed: ${made.stderr}`);
-  return { certFile, keyFile };
 }

@@ -43,8 +43,15 @@ http { access_log off; ${temp}
 // setpriv execs (runuser would fork), so the PID we hold is the daemon's own.
 const asPostgres = 'setpriv --reuid=postgres --regid=postgres --init-groups';
 
-/** Writes key.pem and cert.pem (self-signed, P-256, two days) into `dir` with openssl. */
-export async function makeSelfSignedCert(dir: string, subject: string): Promise<void> {
+/**
+ * Writes key.pem and cert.pem (self-signed, P-256, two days) into `dir` with openssl, for `subject`
+ * and, when given, a subjectAltName (`IP:127.0.0.1` for a client that checks the name); returns the files.
+ */
+export async function makeSelfSignedCert(
+  dir: string,
+  subject: string,
+  altName?: string,
+): Promise<{ certFile: string; keyFile: string }> {
   const out = (name: string) => join(dir, name);
   await runOk('openssl', [
     'req',
@@ -62,7 +69,9 @@ export async function makeSelfSignedCert(dir: string, subject: string): Promise<
     '2',
     '-subj',
     subject,
+    ...(altName ? ['-addext', `subjectAltName=${altName}`] : []),
   ]);
+  return { certFile: out('cert.pem'), keyFile: out('key.pem') };
 }
 
 const privateRun = 'mount -t tmpfs tmpfs /run && ';

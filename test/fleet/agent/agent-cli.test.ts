@@ -9,10 +9,11 @@ import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../../src/fleet/server/server.js';
 import { runEarshot, spawnEarshot } from '../../helpers/cli.js';
+import { makeSelfSignedCert } from '../../helpers/daemons.js';
 import { skipUnless } from '../../helpers/needs.js';
 import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
-import { agentToken, readToken, requestOverTls, selfSignedCertificate, startTestServer } from '../harness.js';
+import { agentToken, readToken, requestOverTls, startTestServer } from '../harness.js';
 import { eventually, HOST } from './harness.js';
 
 const skip = skipUnlessPostgres || skipUnless({ root: true, commands: ['openssl'] });
@@ -26,7 +27,7 @@ describe('earshot agent (the command)', { skip }, () => {
   let tokenFile: string;
   before(async () => {
     [pg, temp] = await Promise.all([startTestPostgres(), makeTempDir('agent-cli')]);
-    const tls = await selfSignedCertificate(temp.path, 'fleet');
+    const tls = await makeSelfSignedCert(temp.path, '/CN=fleet', 'IP:127.0.0.1');
     server = await startTestServer(pg.url(), {
       tls,
     });

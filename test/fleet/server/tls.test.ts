@@ -4,16 +4,11 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../../src/fleet/server/server.js';
+import { makeSelfSignedCert } from '../../helpers/daemons.js';
 import { skipUnless } from '../../helpers/needs.js';
 import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
-import {
-  requestOverTls as get,
-  readToken,
-  selfSignedCertificate,
-  startTestServer,
-  user,
-} from '../harness.js';
+import { requestOverTls as get, readToken, startTestServer, user } from '../harness.js';
 
 const skip = skipUnlessPostgres || skipUnless({ commands: ['openssl'] });
 
@@ -24,7 +19,7 @@ describe('fleet server over TLS', { skip }, () => {
   let cert: Buffer;
   before(async () => {
     [pg, dir] = await Promise.all([startTestPostgres(), makeTempDir('fleet-tls')]);
-    const tls = await selfSignedCertificate(dir.path, 'localhost');
+    const tls = await makeSelfSignedCert(dir.path, '/CN=localhost', 'IP:127.0.0.1');
     cert = await readFile(tls.certFile);
     server = await startTestServer(pg.url(), {
       tls,
