@@ -22,7 +22,7 @@ import { scanCommand } from '../../src/cli/commands/scan.js';
 import { servicesCommand } from '../../src/cli/commands/services.js';
 import { verifyCommand } from '../../src/cli/commands/verify.js';
 import { runEarshot } from '../helpers/cli.js';
-import { skipUnlessRoot } from '../helpers/netns.js';
+import { skipUnlessRoot, withNetns } from '../helpers/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import type { MainRun } from './main-worker.js';
 
@@ -208,21 +208,26 @@ describe('fuzz: command lines', () => {
       hostileText.filter((text) => !text.includes('\u0000')).map((text) => [text]),
     );
     const target = fc.constantFrom('127.0.0.1', '::1', '127.0.0.0/30', 'localhost', '10.0.0.1-2', '::1/126');
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom('scan', 'verify'),
-        fc.array(option, { maxLength: 3 }),
-        fc.array(target, { minLength: 1, maxLength: 2 }),
-        async (name, options, targets) => {
-          // Every real run is bounded: few ports, no UDP scan for verify unless asked, no detection.
-          const fixed =
-            name === 'scan' ? ['-Pn', '-p', '1-32'] : ['-p', '1-32', '--no-udp', '--no-version', '--no-bind'];
-          const argv = [name, ...fixed, ...options.flat(), ...targets];
-          const result = await runEarshot(argv, { timeoutMs: 60_000 });
-          assertNoInternalError(argv, { status: result.code, stderr: result.stderr });
-        },
-      ),
-      { numRuns: 25 },
-    );
+    // A namespace of the test's own: 10.0.0.1 and 127.0.0.1 there reach nothing of this machine's.
+    await withNetns('fuzz-real', async (ns) => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('scan', 'verify'),
+          fc.array(option, { maxLength: 3 }),
+          fc.array(target, { minLength: 1, maxLength: 2 }),
+          async (name, options, targets) => {
+            // Every real run is bounded: few ports, no UDP scan for verify unless asked, no detection.
+            const fixed =
+              name === 'scan'
+                ? ['-Pn', '-p', '1-32']
+                : ['-p', '1-32', '--no-udp', '--no-version', '--no-bind'];
+            const argv = [name, ...fixed, ...options.flat(), ...targets];
+            const result = await runEarshot(argv, { netns: ns, timeoutMs: 60_000 });
+            assertNoInternalError(argv, { status: result.code, stderr: result.stderr });
+          },
+        ),
+        { numRuns: 25 },
+      );
+    });
   });
 });
