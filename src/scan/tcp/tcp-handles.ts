@@ -106,6 +106,10 @@ export function isSelfConnect(handle: TcpHandle): boolean {
   return local.port === peer.port && local.address === peer.address;
 }
 
+// Spares are taken back as fast as refusals come in on a scan that reuses them; the bound keeps a
+// scan whose probes stopped taking spares from holding descriptors it does not use.
+const MAX_SPARES = 256;
+
 /**
  * Sockets whose connect was refused, by family, ready for another connect. Reusing one saves the
  * socket(), close() and epoll_ctl() calls and Node's handle set-up: about a third of a loopback
@@ -117,9 +121,11 @@ export class SocketPool {
   /** The status of the last `connect` (0: started). */
   lastError = 0;
 
-  /** Keeps a refused socket for reuse. */
+  /** Keeps a refused socket for reuse; beyond MAX_SPARES a family's spares it is closed instead. */
   keep(handle: TcpHandle, family: AddressFamily): void {
-    this.#spares[family === 'ipv6' ? 1 : 0]!.push(handle);
+    const spares = this.#spares[family === 'ipv6' ? 1 : 0]!;
+    if (spares.length < MAX_SPARES) spares.push(handle);
+    else handle.close();
   }
 
   /**
