@@ -197,7 +197,7 @@ export class ProbeWindow {
     if (this.#ceiling < this.#max) this.#ceiling = Math.min(this.#max, this.#ceiling + 1 / this.#ceiling);
   }
 
-  /** A probe went unanswered: halve, as TCP does on loss. */
+  /** A probe was lost: halve, as TCP does on loss. */
   onLoss(): void {
     this.#threshold = Math.max(2, this.#size / 2);
     this.#size = this.#threshold;
