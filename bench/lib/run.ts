@@ -70,6 +70,9 @@ export async function runInOwnNetns(moduleUrl: string, main: () => Promise<void>
   const self = fileURLToPath(moduleUrl);
   // The marker says we are already inside the private namespace this script made for itself.
   if (process.env.EARSHOT_BENCH_NETNS === '1') {
+    // A reader that goes away (`| head`) must not end the run before its finally blocks stop the
+    // servers and databases it started: the output is lost, the clean-up is not.
+    process.stdout.on('error', () => undefined);
     await main();
   } else if (process.getuid?.() !== 0) {
     console.error(`${self}: needs root (it runs in a network namespace of its own); skipped.`);
