@@ -57,7 +57,7 @@ async function main() {
     throw new Error('the benchmark needs root (it runs in a namespace of its own)');
   const listener = spawn(
     process.execPath,
-    ['--import', 'tsx', join(root, 'test/helpers/listener.ts'), ...LISTENERS],
+    ['--import', 'tsx', join(root, 'test/helpers/netns/listener.ts'), ...LISTENERS],
     { stdio: ['ignore', 'pipe', 'inherit'], cwd: root },
   );
   await new Promise<void>((resolve, reject) => {

@@ -12,8 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { agentToken, fixtureReport, user } from '../test/fleet/harness.js';
-import { launchChromium } from '../test/helpers/chromium.js';
-import { startTestPostgres, type TestPostgres } from '../test/helpers/postgres.js';
+import { startTestPostgres, type TestPostgres } from '../test/helpers/daemons/postgres.js';
+import { launchChromium } from '../test/helpers/oracles/chromium.js';
 import { runInOwnNetns } from './lib/run.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -11,7 +11,7 @@ import { readSockets } from '../dist/index.js';
 import { startReadyProcess } from './lib/run.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const holder = `${root}test/helpers/holder.py`;
+const holder = `${root}test/helpers/netns/holder.py`;
 const cli = `${root}dist/cli/main.js`;
 const RUNS = Number(process.env.EARSHOT_BENCH_RUNS ?? 15);
 const LISTENER_PROCESSES = 30;

@@ -25,7 +25,7 @@ async function main() {
     [
       '--import',
       'tsx',
-      join(root, 'test/helpers/listener.ts'),
+      join(root, 'test/helpers/netns/listener.ts'),
       ...OPEN.map((port) => `tcp:127.0.0.1:${port}`),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'], cwd: root },

@@ -4,8 +4,8 @@
 
 import type { ScanReport } from '../src/model.js';
 import { earshotBin } from '../test/helpers/cli.js';
-import { availableDaemons, startDaemons } from '../test/helpers/daemons.js';
-import { run, withNetns } from '../test/helpers/netns.js';
+import { availableDaemons, startDaemons } from '../test/helpers/daemons/daemons.js';
+import { run, withNetns } from '../test/helpers/netns/netns.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 

@@ -28,7 +28,7 @@ async function main() {
     [
       '--import',
       'tsx',
-      join(root, 'test/helpers/listener.ts'),
+      join(root, 'test/helpers/netns/listener.ts'),
       ...OPEN.map((port) => `udp:127.0.0.1:${port}`),
       ...SILENT.map((port) => `udpsilent:127.0.0.1:${port}`),
     ],

@@ -16,7 +16,7 @@ import { readSockets } from '../dist/index.js';
 import { median, runInOwnNetns, startReadyProcess } from './lib/run.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const holder = `${root}test/helpers/holder.py`;
+const holder = `${root}test/helpers/netns/holder.py`;
 const cli = `${root}dist/cli/main.js`;
 const LISTENER_PROCESSES = 30;
 const LISTENERS_EACH = 67;

@@ -13,7 +13,7 @@ import { parseBaseline } from '../src/reconcile/baseline.js';
 import { reconcile } from '../src/reconcile/reconcile.js';
 import { renderTable } from '../src/report/table.js';
 import { runEarshot } from './helpers/cli.js';
-import { skipUnlessRoot } from './helpers/netns.js';
+import { skipUnlessRoot } from './helpers/netns/netns.js';
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 const fixtures = fileURLToPath(new URL('./fixtures/proc/', import.meta.url));

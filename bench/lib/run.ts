@@ -98,7 +98,7 @@ export async function runInOwnNetns(moduleUrl: string, main: () => Promise<void>
 }
 
 /**
- * Starts a load process that prints "ready" once it holds its sockets (test/helpers/holder.py) and
+ * Starts a load process that prints "ready" once it holds its sockets (test/helpers/netns/holder.py) and
  * adds it to `children`; rejects if it exits first or is not ready within 60 s.
  */
 export function startReadyProcess(command: string, args: string[], children: ChildProcess[]): Promise<void> {

@@ -5,7 +5,7 @@ import { renderScanXml } from '../../src/report/scan/nmap-xml.js';
 import { runEarshot } from '../helpers/cli.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { skipUnless } from '../helpers/needs.js';
-import { run, withNetns } from '../helpers/netns.js';
+import { run, withNetns } from '../helpers/netns/netns.js';
 import { openPort, scanReport, upHost } from '../helpers/scan-report.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 

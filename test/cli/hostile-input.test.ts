@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { earshotBin, runEarshot } from '../helpers/cli.js';
-import { type CommandResult, run, skipUnlessRoot } from '../helpers/netns.js';
+import { type CommandResult, run, skipUnlessRoot } from '../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 
 // The escaping policy (src/unsafe-characters.ts), newline and tab aside.

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readReport } from '../../src/compare/read-report.js';
 import { earshotBin } from '../helpers/cli.js';
-import { skipUnlessRoot } from '../helpers/netns.js';
+import { skipUnlessRoot } from '../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 
 let dir: TempDir;

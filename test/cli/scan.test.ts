@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { ScanReport } from '../../src/model.js';
 import { earshotShellLine, runEarshot, spawnEarshot } from '../helpers/cli.js';
-import { skipUnlessRoot, waitForLine, withNetns } from '../helpers/netns.js';
-import { linkNamespaces } from '../helpers/veth.js';
+import { skipUnlessRoot, waitForLine, withNetns } from '../helpers/netns/netns.js';
+import { linkNamespaces } from '../helpers/netns/veth.js';
 
 describe('earshot scan (CLI)', () => {
   it('reads like a man page: every option and examples', async () => {

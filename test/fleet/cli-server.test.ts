@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { runEarshot, spawnEarshot } from '../helpers/cli.js';
-import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../helpers/daemons/postgres.js';
 import { request } from './harness.js';
 
 describe('earshot server (CLI)', { skip: skipUnlessPostgres }, () => {

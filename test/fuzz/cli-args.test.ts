@@ -22,7 +22,7 @@ import { scanCommand } from '../../src/cli/commands/scan.js';
 import { servicesCommand } from '../../src/cli/commands/services.js';
 import { verifyCommand } from '../../src/cli/commands/verify.js';
 import { runEarshot } from '../helpers/cli.js';
-import { skipUnlessRoot, withNetns } from '../helpers/netns.js';
+import { skipUnlessRoot, withNetns } from '../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import type { MainRun } from './main-worker.js';
 

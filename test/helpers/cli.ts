@@ -2,8 +2,8 @@
 // it, behind a prefix (setpriv, prlimit), or inside a test namespace. The one place that knows how.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Netns } from './netns.js';
-import { type CommandResult, run } from './netns.js';
+import type { Netns } from './netns/netns.js';
+import { type CommandResult, run } from './netns/netns.js';
 
 /** Path of the built CLI (npm run build makes it). */
 export const earshotBin = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { loadReportValidator } from '../../src/compare/report-schema.js';
 import type { Finding, VerifyPort, VerifyReport } from '../../src/model.js';
 import { earshotCommand } from './cli.js';
-import type { CommandResult, Netns } from './netns.js';
+import type { CommandResult, Netns } from './netns/netns.js';
 
 /** A verify run: exit status, parsed report and stderr. */
 export interface VerifyRun {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HostResult, ScanReport, VerifyReport } from '../../src/model.js';
 import { earshotBin } from '../helpers/cli.js';
-import { type Netns, skipUnlessRoot, withNetns } from '../helpers/netns.js';
+import { type Netns, skipUnlessRoot, withNetns } from '../helpers/netns/netns.js';
 import { verifyIn } from '../helpers/verify-run.js';
 
 // Ports under 2000, so that every run scans (and the bind witness judges) a bounded range.

@@ -9,14 +9,14 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { LocalReport, Socket } from '../../src/model.js';
 import { earshotCommand, runEarshot } from '../helpers/cli.js';
-import { type Netns, skipUnlessRoot, waitForLine, withNetns } from '../helpers/netns.js';
-import { earshotKeys, ssKeys } from '../helpers/ss.js';
+import { type Netns, skipUnlessRoot, waitForLine, withNetns } from '../helpers/netns/netns.js';
+import { earshotKeys, ssKeys } from '../helpers/oracles/ss.js';
 
-const holder = fileURLToPath(new URL('../helpers/holder.py', import.meta.url));
+const holder = fileURLToPath(new URL('../helpers/netns/holder.py', import.meta.url));
 const PYTHON = '/usr/bin/python3';
 const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 
-/** Starts test/helpers/holder.py in `ns` (optionally through `prefix`, e.g. setpriv) and returns its pids. */
+/** Starts test/helpers/netns/holder.py in `ns` (optionally through `prefix`, e.g. setpriv) and returns its pids. */
 async function hold(ns: Netns, args: string[], options: { exe?: string; prefix?: string[] } = {}) {
   const command = [...(options.prefix ?? []), options.exe ?? PYTHON, holder, ...args];
   const child = ns.spawn(command[0]!, command.slice(1));

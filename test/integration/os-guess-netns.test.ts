@@ -6,8 +6,8 @@ import { describe, it } from 'node:test';
 import type { HostResult, ScanReport } from '../../src/model.js';
 import { runEarshot } from '../helpers/cli.js';
 import { meets } from '../helpers/needs.js';
-import { type Netns, skipUnlessRoot, withNetns } from '../helpers/netns.js';
-import { linkNamespaces } from '../helpers/veth.js';
+import { type Netns, skipUnlessRoot, withNetns } from '../helpers/netns/netns.js';
+import { linkNamespaces } from '../helpers/netns/veth.js';
 
 const OPEN = [22, 8080, 45000];
 const DROPPED = 9000;

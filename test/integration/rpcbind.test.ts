@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RpcRegistration } from '../../src/model.js';
 import { runEarshot } from '../helpers/cli.js';
+import { withRpcServices } from '../helpers/daemons/rpc-services.js';
 import { skipUnless } from '../helpers/needs.js';
-import { type Netns, withNetns } from '../helpers/netns.js';
-import { withRpcServices } from '../helpers/rpc-services.js';
+import { type Netns, withNetns } from '../helpers/netns/netns.js';
 
 const skip = skipUnless({
   root: true,

@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 import type { HostResult, ScanReport } from '../../src/model.js';
 import { runEarshot } from '../helpers/cli.js';
 import { subtestNeeding } from '../helpers/needs.js';
-import { skipUnlessRoot, withNetns } from '../helpers/netns.js';
-import { nmapConnectScan } from '../helpers/nmap.js';
+import { skipUnlessRoot, withNetns } from '../helpers/netns/netns.js';
+import { linkNamespaces } from '../helpers/netns/veth.js';
+import { nmapConnectScan } from '../helpers/oracles/nmap.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { linkNamespaces } from '../helpers/veth.js';
 
 const hostOf = (report: ScanReport, address: string): HostResult => {
   const host = report.hosts.find((h) => h.address === address);

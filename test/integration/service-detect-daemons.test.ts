@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ScanReport } from '../../src/model.js';
 import { runEarshot } from '../helpers/cli.js';
-import { DAEMON_PROGRAMS, DAEMONS, installedVersion, startDaemons } from '../helpers/daemons.js';
+import { DAEMON_PROGRAMS, DAEMONS, installedVersion, startDaemons } from '../helpers/daemons/daemons.js';
 import { skipUnless } from '../helpers/needs.js';
-import { withNetns } from '../helpers/netns.js';
+import { withNetns } from '../helpers/netns/netns.js';
 
 /** Scans until every port answers (daemons take up to a few seconds), at most ~15 s. */
 async function waitForPorts(scan: (ports: number[]) => Promise<ScanReport>, ports: number[]) {

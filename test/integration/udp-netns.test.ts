@@ -6,8 +6,8 @@ import { describe, it } from 'node:test';
 import type { HostResult, PortState, ScanReport } from '../../src/model.js';
 import { runEarshot } from '../helpers/cli.js';
 import { meets, subtestNeeding } from '../helpers/needs.js';
-import { type Netns, skipUnlessRoot, withNetns } from '../helpers/netns.js';
-import { linkNamespaces } from '../helpers/veth.js';
+import { type Netns, skipUnlessRoot, withNetns } from '../helpers/netns/netns.js';
+import { linkNamespaces } from '../helpers/netns/veth.js';
 
 const ECHO = 7;
 const DNS = 53;

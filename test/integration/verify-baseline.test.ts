@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { parseBaseline } from '../../src/reconcile/baseline.js';
 import { runEarshot } from '../helpers/cli.js';
-import { skipUnlessRoot, withNetns } from '../helpers/netns.js';
+import { skipUnlessRoot, withNetns } from '../helpers/netns/netns.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { findingsOf, verifyIn } from '../helpers/verify-run.js';
 

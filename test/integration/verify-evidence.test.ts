@@ -7,12 +7,12 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runEarshot, spawnEarshot } from '../helpers/cli.js';
 import { skipUnless } from '../helpers/needs.js';
-import { waitForLine, withNetns } from '../helpers/netns.js';
+import { waitForLine, withNetns } from '../helpers/netns/netns.js';
+import { linkNamespaces } from '../helpers/netns/veth.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { findingsOf, rowFor, verifyIn, waitForTcpListener } from '../helpers/verify-run.js';
-import { linkNamespaces } from '../helpers/veth.js';
 
-const holder = fileURLToPath(new URL('../helpers/holder.py', import.meta.url));
+const holder = fileURLToPath(new URL('../helpers/netns/holder.py', import.meta.url));
 
 const skip = skipUnless({ root: true, commands: ['iptables', 'python3', 'setpriv', 'unshare', 'mount'] });
 

@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runEarshot } from '../helpers/cli.js';
+import { RPC_SCENE_COMMANDS, withRpcServices } from '../helpers/daemons/rpc-services.js';
 import { skipUnless } from '../helpers/needs.js';
-import { runOk, waitForLine, withNetns } from '../helpers/netns.js';
-import { RPC_SCENE_COMMANDS, withRpcServices } from '../helpers/rpc-services.js';
+import { runOk, waitForLine, withNetns } from '../helpers/netns/netns.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { rowFor, verifyIn, waitForTcpListener } from '../helpers/verify-run.js';
 
-const holder = fileURLToPath(new URL('../helpers/holder.py', import.meta.url));
+const holder = fileURLToPath(new URL('../helpers/netns/holder.py', import.meta.url));
 
 const skip = skipUnless({
   root: true,

@@ -3,9 +3,9 @@
 // address alone is reached there; nothing of the scan's own (its UDP sockets) passes for a listener.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { skipUnlessRoot, withNetns } from '../helpers/netns.js';
+import { skipUnlessRoot, withNetns } from '../helpers/netns/netns.js';
+import { linkNamespaces } from '../helpers/netns/veth.js';
 import { findingsOf, rowFor, verifyIn } from '../helpers/verify-run.js';
-import { linkNamespaces } from '../helpers/veth.js';
 
 describe('earshot verify --interfaces', { skip: skipUnlessRoot }, () => {
   it("scans the interfaces' addresses too and explains every port it finds there", async () => {

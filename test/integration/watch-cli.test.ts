@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { HistoryReport } from '../../src/model.js';
 import { runEarshot } from '../helpers/cli.js';
 import { skipUnless } from '../helpers/needs.js';
-import { withNetns } from '../helpers/netns.js';
+import { withNetns } from '../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import { WatchProcess } from '../watch/cli-process.js';
 import { eventProblems, historyProblems } from '../watch/event-schema.js';

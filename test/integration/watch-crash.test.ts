@@ -9,12 +9,12 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../../src/store/open-store.js';
 import { skipUnless } from '../helpers/needs.js';
-import { waitForLine, withNetns } from '../helpers/netns.js';
+import { waitForLine, withNetns } from '../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import { WatchProcess } from '../watch/cli-process.js';
 import { WebhookReceiver } from '../watch/webhook-receiver.js';
 
-const holder = fileURLToPath(new URL('../helpers/holder.py', import.meta.url));
+const holder = fileURLToPath(new URL('../helpers/netns/holder.py', import.meta.url));
 const since = '1970-01-01T00:00:00.000Z';
 let temp: TempDir;
 before(async () => {

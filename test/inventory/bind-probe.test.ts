@@ -11,10 +11,10 @@ import {
   type BindProbeResult,
   probeBoundPorts,
 } from '../../src/inventory/bind-probe.js';
-import { type Netns, skipUnlessRoot, waitForLine, withNetns } from '../helpers/netns.js';
+import { type Netns, skipUnlessRoot, waitForLine, withNetns } from '../helpers/netns/netns.js';
 
 const runner = fileURLToPath(new URL('../helpers/bind-probe-run.ts', import.meta.url));
-const leftovers = fileURLToPath(new URL('../helpers/tcp-leftovers.ts', import.meta.url));
+const leftovers = fileURLToPath(new URL('../helpers/netns/tcp-leftovers.ts', import.meta.url));
 const missingAddon = '/nonexistent/earshot/bind_probe.node';
 
 async function probeIn(ns: Netns, options: BindProbeOptions, asUser?: number): Promise<BindProbeResult> {

@@ -8,7 +8,7 @@ import {
 } from '../../src/inventory/proc-net.js';
 import type { Socket } from '../../src/model.js';
 import { readFixture } from '../helpers/fixtures.js';
-import { parseSs, socketKey } from '../helpers/ss.js';
+import { parseSs, socketKey } from '../helpers/oracles/ss.js';
 
 const read = (path: string) => readFixture(`proc/${path}`, 'latin1');
 

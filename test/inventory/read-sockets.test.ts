@@ -8,7 +8,7 @@ import { parseCgroup } from '../../src/inventory/cgroup.js';
 import { parseStat } from '../../src/inventory/proc-owners.js';
 import { readSockets } from '../../src/inventory/read-sockets.js';
 import { fixturePath } from '../helpers/fixtures.js';
-import { earshotKeys, ssKeys } from '../helpers/ss.js';
+import { earshotKeys, ssKeys } from '../helpers/oracles/ss.js';
 
 const isRoot = process.geteuid?.() === 0;
 const fixtures = fixturePath('proc/');

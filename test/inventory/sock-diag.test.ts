@@ -11,7 +11,7 @@ import { PROC_NET_TABLES, parseProcNet } from '../../src/inventory/proc-net.js';
 import { loadSockDiag, type SockDiag, socketsOfDump } from '../../src/inventory/sock-diag.js';
 import type { Socket } from '../../src/model.js';
 import { hasCommand, isRoot, requireEverything } from '../helpers/needs.js';
-import { ssKeys } from '../helpers/ss.js';
+import { ssKeys } from '../helpers/oracles/ss.js';
 
 const loaded = loadSockDiag();
 const servers: Server[] = [];

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openRawTcp } from '../../src/scan/raw/raw-tcp.js';
-import { hasCommand, type Netns, skipUnlessRoot, withNetns } from '../helpers/netns.js';
+import { hasCommand, type Netns, skipUnlessRoot, withNetns } from '../helpers/netns/netns.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
 const driver = fileURLToPath(new URL('./raw-tcp-run.ts', import.meta.url));

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { run, skipUnlessRoot, withNetns } from '../helpers/netns.js';
+import { run, skipUnlessRoot, withNetns } from '../helpers/netns/netns.js';
 
 const driver = fileURLToPath(new URL('./node-internals-run.ts', import.meta.url));
 const RELIES =

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { escapeXmlAttribute, escapeXmlComment, escapeXmlText } from '../../src/report/xml-escape.js';
 import { skipUnless } from '../helpers/needs.js';
-import { run } from '../helpers/netns.js';
+import { run } from '../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 
 let dir: TempDir;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { openStore } from '../../src/store/open-store.js';
 import { meets } from '../helpers/needs.js';
-import { run } from '../helpers/netns.js';
+import { run } from '../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 
 let temp: TempDir;

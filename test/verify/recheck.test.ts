@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { VerifyReport } from '../../src/model.js';
-import { hasCommand, skipUnlessRoot, withNetns } from '../helpers/netns.js';
+import { hasCommand, skipUnlessRoot, withNetns } from '../helpers/netns/netns.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { verifyIn } from '../helpers/verify-run.js';
 

@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { EarshotEvent } from '../../src/model.js';
 import { earshotBin } from '../helpers/cli.js';
-import type { Netns } from '../helpers/netns.js';
+import type { Netns } from '../helpers/netns/netns.js';
 
 /** A running `earshot watch --json`. */
 export class WatchProcess {

@@ -3,7 +3,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import type { EarshotEvent } from '../../src/model.js';
-import type { Netns } from '../helpers/netns.js';
+import type { Netns } from '../helpers/netns/netns.js';
 
 /** Starts `sleep` inside `ns` and returns its pid once it runs there (ip netns exec has switched). */
 export async function anchorPid(ns: Netns): Promise<{ pid: number; child: ChildProcess }> {

@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { loadSockDiag } from '../../src/inventory/sock-diag.js';
 import { ListenerTables } from '../../src/watch/listener-tables.js';
 import { requireEverything, skipUnless } from '../helpers/needs.js';
-import { waitForLine, withNetns } from '../helpers/netns.js';
+import { waitForLine, withNetns } from '../helpers/netns/netns.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/proc/', import.meta.url));
-const holder = fileURLToPath(new URL('../helpers/holder.py', import.meta.url));
+const holder = fileURLToPath(new URL('../helpers/netns/holder.py', import.meta.url));
 
 describe('watch listener tables', () => {
   it('parses no table twice when its bytes did not change', () => {

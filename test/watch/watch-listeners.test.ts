@@ -7,12 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { openStore } from '../../src/store/open-store.js';
 import { startWatch } from '../../src/watch/start-watch.js';
 import { skipUnless } from '../helpers/needs.js';
-import { waitForLine, withNetns } from '../helpers/netns.js';
+import { waitForLine, withNetns } from '../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import { eventProblems } from './event-schema.js';
 import { anchorPid, at, EventCollector, waitUntil } from './harness.js';
 
-const holder = fileURLToPath(new URL('../helpers/holder.py', import.meta.url));
+const holder = fileURLToPath(new URL('../helpers/netns/holder.py', import.meta.url));
 let temp: TempDir;
 before(async () => {
   temp = await makeTempDir('watch-listeners');

@@ -12,12 +12,12 @@ import { loggerArgs, syslogSink } from '../../src/watch/sinks/syslog.js';
 import { webhookSink } from '../../src/watch/sinks/webhook.js';
 import { startWatch } from '../../src/watch/start-watch.js';
 import { meets, skipUnless } from '../helpers/needs.js';
-import { waitForLine, withNetns } from '../helpers/netns.js';
+import { waitForLine, withNetns } from '../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import { anchorPid, at, EventCollector, waitUntil } from './harness.js';
 import { WebhookReceiver } from './webhook-receiver.js';
 
-const holder = fileURLToPath(new URL('../helpers/holder.py', import.meta.url));
+const holder = fileURLToPath(new URL('../helpers/netns/holder.py', import.meta.url));
 const syslogReceiver = fileURLToPath(new URL('./syslog-receiver.py', import.meta.url));
 const fast = { minBackoffMs: 50, maxBackoffMs: 400 };
 const since = '1970-01-01T00:00:00.000Z';

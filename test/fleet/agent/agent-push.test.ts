@@ -10,9 +10,9 @@ import Database from 'better-sqlite3';
 import { parseServerUrl } from '../../../src/fleet/agent/credentials.js';
 import type { RunningServer } from '../../../src/fleet/server/server.js';
 import { openStore } from '../../../src/store/open-store.js';
+import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/daemons/postgres.js';
 import { skipUnless } from '../../helpers/needs.js';
-import { waitForLine, withNetns } from '../../helpers/netns.js';
-import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { waitForLine, withNetns } from '../../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 import { owner } from '../../reconcile/scene.js';
 import { anchorPid } from '../../watch/harness.js';
@@ -27,7 +27,7 @@ import {
   testAgent,
 } from './harness.js';
 
-const holder = fileURLToPath(new URL('../../helpers/holder.py', import.meta.url));
+const holder = fileURLToPath(new URL('../../helpers/netns/holder.py', import.meta.url));
 const skip = skipUnlessPostgres || skipUnless({ root: true, commands: ['python3'] });
 
 describe('earshot agent: pushing to the server', { skip }, () => {

@@ -11,9 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { parseServerUrl } from '../../../src/fleet/agent/credentials.js';
+import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/daemons/postgres.js';
 import { skipUnless } from '../../helpers/needs.js';
-import { run, waitForLine, withNetns } from '../../helpers/netns.js';
-import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { run, waitForLine, withNetns } from '../../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 import { anchorPid } from '../../watch/harness.js';
 import { agentToken, readToken, spawnServer, startTestServer } from '../harness.js';
@@ -27,7 +27,7 @@ import {
   testAgent,
 } from './harness.js';
 
-const holder = fileURLToPath(new URL('../../helpers/holder.py', import.meta.url));
+const holder = fileURLToPath(new URL('../../helpers/netns/holder.py', import.meta.url));
 const skip = skipUnlessPostgres || skipUnless({ root: true, commands: ['python3', 'openssl'] });
 
 /** openssl, failing the test with its stderr. */

@@ -8,17 +8,17 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../../src/fleet/server/server.js';
-import { CHROMIUM, launchChromium } from '../../helpers/chromium.js';
+import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/daemons/postgres.js';
 import { skipUnless } from '../../helpers/needs.js';
-import { waitForLine, withNetns } from '../../helpers/netns.js';
-import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { waitForLine, withNetns } from '../../helpers/netns/netns.js';
+import { CHROMIUM, launchChromium } from '../../helpers/oracles/chromium.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 import { anchorPid } from '../../watch/harness.js';
 import { agentToken, startTestServer, user } from '../harness.js';
 import { eventually, HOST, testAgent } from './harness.js';
 
 const SHOTS = fileURLToPath(new URL('../../../tmp/fleet-screenshots/', import.meta.url));
-const holder = fileURLToPath(new URL('../../helpers/holder.py', import.meta.url));
+const holder = fileURLToPath(new URL('../../helpers/netns/holder.py', import.meta.url));
 const skip = skipUnlessPostgres || skipUnless({ root: true, commands: ['python3'], files: [CHROMIUM] });
 
 describe('the dashboard with a real agent', { skip }, () => {

@@ -7,7 +7,7 @@ import type { PushRecord } from '../../../src/fleet/agent/push-queue.js';
 import { type AgentHandle, type AgentOptions, startAgent } from '../../../src/fleet/agent/start-agent.js';
 import { openStore } from '../../../src/store/open-store.js';
 import type { Store } from '../../../src/store/store.js';
-import type { TestPostgres } from '../../helpers/postgres.js';
+import type { TestPostgres } from '../../helpers/daemons/postgres.js';
 
 /** The host name agents report (watch names events and reports after os.hostname()). */
 export const HOST = hostname();

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { revokeTokens } from '../../../src/fleet/server/auth/tokens.js';
 import type { RunningServer } from '../../../src/fleet/server/server.js';
-import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/daemons/postgres.js';
 import {
   agentToken,
   eventFor,

@@ -8,9 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../../src/fleet/server/server.js';
-import { CHROMIUM, launchChromium } from '../../helpers/chromium.js';
+import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/daemons/postgres.js';
 import { skipUnless } from '../../helpers/needs.js';
-import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { CHROMIUM, launchChromium } from '../../helpers/oracles/chromium.js';
 import { agentToken, reportFor, request, snapshot, startTestServer, user } from '../harness.js';
 
 const SHOTS = fileURLToPath(new URL('../../../tmp/fleet-screenshots/', import.meta.url));

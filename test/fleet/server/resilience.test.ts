@@ -3,7 +3,7 @@
 // load (503 meanwhile, never a crash, then it recovers), and two processes giving the same view.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/daemons/postgres.js';
 import { agentToken, readToken, reportFor, request, snapshot, spawnServer } from '../harness.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../../src/fleet/server/server.js';
-import { makeSelfSignedCert } from '../../helpers/daemons.js';
+import { makeSelfSignedCert } from '../../helpers/daemons/daemons.js';
+import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/daemons/postgres.js';
 import { skipUnless } from '../../helpers/needs.js';
-import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 import { requestOverTls as get, readToken, startTestServer, user } from '../harness.js';
 

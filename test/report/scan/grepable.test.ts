@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderScanGrepable } from '../../../src/report/scan/grepable.js';
 import { skipUnless } from '../../helpers/needs.js';
-import { withNetns } from '../../helpers/netns.js';
+import { withNetns } from '../../helpers/netns/netns.js';
 import { downHost, openPort, scanReport, upHost } from '../../helpers/scan-report.js';
 
 function hostLines(text: string): string[] {

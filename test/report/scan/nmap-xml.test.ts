@@ -9,7 +9,7 @@ import {
   renderScanXmlHost,
 } from '../../../src/report/scan/nmap-xml.js';
 import { skipUnless } from '../../helpers/needs.js';
-import { run } from '../../helpers/netns.js';
+import { run } from '../../helpers/netns/netns.js';
 import { downHost, openPort, scanReport, upHost } from '../../helpers/scan-report.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 

@@ -10,7 +10,7 @@ import { renderScanGrepable } from '../../../src/report/scan/grepable.js';
 import { renderScanXml } from '../../../src/report/scan/nmap-xml.js';
 import { runEarshot, spawnEarshot } from '../../helpers/cli.js';
 import { skipUnless } from '../../helpers/needs.js';
-import { run, withNetns } from '../../helpers/netns.js';
+import { run, withNetns } from '../../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 
 let dir: TempDir;

@@ -6,8 +6,8 @@ import { stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { renderVerifyHtml } from '../../../src/report/verify/verify-html.js';
-import { CHROMIUM, launchChromium } from '../../helpers/chromium.js';
 import { skipUnless } from '../../helpers/needs.js';
+import { CHROMIUM, launchChromium } from '../../helpers/oracles/chromium.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 import { guideVerifyReport, HOSTILE_NAME } from '../../helpers/verify-report.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { renderVerifyHtml } from '../../../src/report/verify/verify-html.js';
 import { skipUnless } from '../../helpers/needs.js';
-import { run } from '../../helpers/netns.js';
+import { run } from '../../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 import { guideVerifyReport } from '../../helpers/verify-report.js';
 

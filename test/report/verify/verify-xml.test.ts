@@ -5,7 +5,7 @@ import { parseReport } from '../../../src/compare/read-report.js';
 import { renderDiffText } from '../../../src/report/diff-text.js';
 import { renderVerifyXml } from '../../../src/report/verify/verify-xml.js';
 import { skipUnless } from '../../helpers/needs.js';
-import { run } from '../../helpers/netns.js';
+import { run } from '../../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 import { guideVerifyReport } from '../../helpers/verify-report.js';
 

@@ -13,7 +13,7 @@ import { scanHosts } from '../../../src/scan/engine/scan-hosts.js';
 import { prewarmScanThreads } from '../../../src/scan/engine/worker-pool.js';
 import { prepareTargets } from '../../../src/scan/targets/targets.js';
 import { requireEverything } from '../../helpers/needs.js';
-import { skipUnlessRoot } from '../../helpers/netns.js';
+import { skipUnlessRoot } from '../../helpers/netns/netns.js';
 
 const catalog = createServiceCatalog([]);
 

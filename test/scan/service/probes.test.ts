@@ -2,15 +2,15 @@
 // byte for byte from the protocol documents and real servers), and on hostile bytes.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { mysqlProbe } from '../../../src/scan/service/probes/databases/mysql.js';
 import { dnsProbe } from '../../../src/scan/service/probes/dns.js';
 import { ftpProbe } from '../../../src/scan/service/probes/ftp.js';
 import { httpProbe, isPlainHttpToTlsPort, parseServerHeader } from '../../../src/scan/service/probes/http.js';
-import { imapProbe } from '../../../src/scan/service/probes/imap.js';
 import { SERVICE_PROBES } from '../../../src/scan/service/probes/index.js';
-import { mysqlProbe } from '../../../src/scan/service/probes/mysql.js';
-import { pop3Probe } from '../../../src/scan/service/probes/pop3.js';
+import { imapProbe } from '../../../src/scan/service/probes/mail/imap.js';
+import { pop3Probe } from '../../../src/scan/service/probes/mail/pop3.js';
+import { smtpProbe } from '../../../src/scan/service/probes/mail/smtp.js';
 import { rpcProbe } from '../../../src/scan/service/probes/rpc.js';
-import { smtpProbe } from '../../../src/scan/service/probes/smtp.js';
 import { sshProbe } from '../../../src/scan/service/probes/ssh.js';
 import { looksLikeTlsRecord } from '../../../src/scan/service/probes/tls.js';
 import { x11Probe } from '../../../src/scan/service/probes/x11.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { detectServices } from '../../../src/scan/service/service-detect.js';
-import { makeSelfSignedCert } from '../../helpers/daemons.js';
+import { makeSelfSignedCert } from '../../helpers/daemons/daemons.js';
 
 const fast = { portTimeoutMs: 6000, probeTimeoutMs: 800, bannerWaitMs: 300 };
 

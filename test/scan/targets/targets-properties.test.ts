@@ -6,7 +6,7 @@ import ipaddr from 'ipaddr.js';
 import { SpanIndex } from '../../../src/scan/targets/address-set.js';
 import { prepareTargets } from '../../../src/scan/targets/targets.js';
 import { skipUnless } from '../../helpers/needs.js';
-import { runOk, withNetns } from '../../helpers/netns.js';
+import { runOk, withNetns } from '../../helpers/netns/netns.js';
 
 const walk = (prepared: Iterable<{ address: string }>): string[] =>
   [...prepared].map((target) => target.address);

@@ -7,7 +7,7 @@ import type { HostResult } from '../../../src/model.js';
 import { scanUdpHosts } from '../../../src/scan/engine/scan-hosts.js';
 import { prewarmScanThreads } from '../../../src/scan/engine/worker-pool.js';
 import { UDP_PAYLOADS, udpPayloadFor } from '../../../src/scan/udp/udp-payloads.js';
-import { skipUnlessRoot } from '../../helpers/netns.js';
+import { skipUnlessRoot } from '../../helpers/netns/netns.js';
 
 const catalog = createServiceCatalog([]);
 const target = { address: '127.0.0.1', family: 'ipv4' as const, hostnames: [] };

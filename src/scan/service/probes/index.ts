@@ -1,15 +1,16 @@
 // Every service probe earshot knows, in the order tried when the port number suggests none.
+
+import { memcachedProbe } from './databases/memcached.js';
+import { mysqlProbe } from './databases/mysql.js';
+import { postgresqlProbe } from './databases/postgresql.js';
+import { redisProbe } from './databases/redis.js';
 import { dnsProbe } from './dns.js';
 import { ftpProbe } from './ftp.js';
 import { httpProbe } from './http.js';
-import { imapProbe } from './imap.js';
-import { memcachedProbe } from './memcached.js';
-import { mysqlProbe } from './mysql.js';
-import { pop3Probe } from './pop3.js';
-import { postgresqlProbe } from './postgresql.js';
-import { redisProbe } from './redis.js';
+import { imapProbe } from './mail/imap.js';
+import { pop3Probe } from './mail/pop3.js';
+import { smtpProbe } from './mail/smtp.js';
 import { rpcProbe } from './rpc.js';
-import { smtpProbe } from './smtp.js';
 import { sshProbe } from './ssh.js';
 import type { ServiceProbe } from './types.js';
 import { x11Probe } from './x11.js';

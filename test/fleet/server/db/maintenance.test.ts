@@ -6,7 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import { openPool } from '../../../../src/fleet/server/db/connect.js';
 import { MAINTENANCE_LOCK, pruneOld } from '../../../../src/fleet/server/db/maintenance-queries.js';
 import type { RunningServer } from '../../../../src/fleet/server/server.js';
-import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../../helpers/postgres.js';
+import {
+  skipUnlessPostgres,
+  startTestPostgres,
+  type TestPostgres,
+} from '../../../helpers/daemons/postgres.js';
 import { agentToken, eventFor, reportFor, request, snapshot, startTestServer, user } from '../../harness.js';
 
 const DAY_MS = 86_400_000;

@@ -6,7 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import { isEarshotError } from '../../../../src/errors.js';
 import { openPool } from '../../../../src/fleet/server/db/connect.js';
 import { MIGRATIONS, migrate, SCHEMA_VERSION } from '../../../../src/fleet/server/db/migrate.js';
-import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../../helpers/postgres.js';
+import {
+  skipUnlessPostgres,
+  startTestPostgres,
+  type TestPostgres,
+} from '../../../helpers/daemons/postgres.js';
 import { startTestServer } from '../../harness.js';
 
 describe('fleet server migrations', { skip: skipUnlessPostgres }, () => {

@@ -1,9 +1,9 @@
 // Debian's RPC daemons for a test: rpcbind, ypserv and ypbind inside a namespace, with private /run
-// and /var/yp (test/helpers/rpc-services.sh), stopped by PID afterwards.
+// and /var/yp (test/helpers/daemons/rpc-services.sh), stopped by PID afterwards.
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { type Netns, waitForLine } from './netns.js';
+import { type Netns, waitForLine } from '../netns/netns.js';
 
 const servicesScript = fileURLToPath(new URL('./rpc-services.sh', import.meta.url));
 

@@ -1,5 +1,5 @@
 // SMTP: the server greets with "220 host ESMTP ..." (RFC 5321 §4.2); Exim and Postfix name themselves.
-import { compactMatch, firstLine, hasLine, osHintsIn, type ServiceProbe } from './types.js';
+import { compactMatch, firstLine, hasLine, osHintsIn, type ServiceProbe } from '../types.js';
 
 const PRODUCTS: [RegExp, string][] = [
   [/\bExim (\d[\w.]*)/, 'Exim smtpd'],

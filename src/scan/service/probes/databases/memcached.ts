@@ -1,5 +1,5 @@
 // memcached: the text protocol's `version` command (memcached protocol.txt, "General-purpose").
-import { compactMatch, hasLine, type ServiceProbe } from './types.js';
+import { compactMatch, hasLine, type ServiceProbe } from '../types.js';
 
 /** `version` → `VERSION 1.6.18`. */
 export const memcachedProbe: ServiceProbe = {

@@ -1,5 +1,5 @@
 // IMAP: the server greets with an untagged "* OK" (RFC 9051 §7.1.1), often with its capabilities.
-import { compactMatch, firstLine, hasLine, osHintsIn, type ServiceProbe } from './types.js';
+import { compactMatch, firstLine, hasLine, osHintsIn, type ServiceProbe } from '../types.js';
 
 /** IMAP greeting; Dovecot, Courier and Cyrus name themselves. */
 export const imapProbe: ServiceProbe = {

@@ -4,11 +4,11 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { skipUnless } from './needs.js';
+import { skipUnless } from '../needs.js';
 
 const execFileAsync = promisify(execFile);
 
-export { hasCommand, isRoot } from './needs.js';
+export { hasCommand, isRoot } from '../needs.js';
 
 /** A `skip` value for node:test: false as root, else the reason (under CI=true, a failure). */
 export const skipUnlessRoot: string | false = skipUnless({ root: true });
@@ -73,7 +73,7 @@ export interface Netns {
   execOk(file: string, args: string[]): Promise<string>;
   /** Starts a long-running process inside the namespace; it is killed (by PID) when the namespace goes. */
   spawn(file: string, args: string[]): ChildProcess;
-  /** Starts test/helpers/listener.ts with the given endpoints and waits until every one is bound. */
+  /** Starts test/helpers/netns/listener.ts with the given endpoints and waits until every one is bound. */
   listen(endpoints: string[]): Promise<ChildProcess>;
 }
 

@@ -1,5 +1,5 @@
 // POP3: the server greets with "+OK ..." (RFC 1939 §4).
-import { compactMatch, firstLine, hasLine, osHintsIn, type ServiceProbe } from './types.js';
+import { compactMatch, firstLine, hasLine, osHintsIn, type ServiceProbe } from '../types.js';
 
 /** POP3 greeting; Dovecot and Courier name themselves. */
 export const pop3Probe: ServiceProbe = {

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Netns, run, runOk } from './netns.js';
+import { type Netns, run, runOk } from '../netns/netns.js';
 
 /** One daemon under test: the port it listens on and what -sV should say about it. */
 export interface DaemonSpec {

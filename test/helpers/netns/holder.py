@@ -1,7 +1,7 @@
 # A test process that holds sockets: listens on the endpoints given, optionally opens loopback
 # connections to its first TCP listener, renames itself, forks children that share every socket,
 # prints "ready <pids>" and sleeps (bounded) until killed.
-# Endpoint syntax as test/helpers/listener.ts: tcp:127.0.0.1:0, tcp:[::]:0 (dual-stack),
+# Endpoint syntax as test/helpers/netns/listener.ts: tcp:127.0.0.1:0, tcp:[::]:0 (dual-stack),
 # tcp6only:[::1]:0, udp:127.0.0.1:0, udp:[::1]:0. Options: --fork N, --name NAME, --connections N,
 # --connect-host HOST (the address to connect to; default the listener's own).
 import ctypes, os, socket, sys, time

@@ -1,6 +1,6 @@
 // MySQL/MariaDB: the server speaks first with a Protocol::HandshakeV10 packet (dev.mysql.com
 // "Connection Phase"), or an ERR packet when this client host is not allowed.
-import { compactMatch, osHintsIn, type ServiceProbe } from './types.js';
+import { compactMatch, osHintsIn, type ServiceProbe } from '../types.js';
 
 /** The server's greeting packet: protocol 10 and a NUL-terminated version string. */
 export const mysqlProbe: ServiceProbe = {

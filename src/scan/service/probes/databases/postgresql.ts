@@ -1,7 +1,7 @@
 // PostgreSQL: a v3 StartupMessage (postgresql.org/docs/current/protocol-message-formats.html). The
 // server answers with an authentication request or an ErrorResponse; it names its version
 // (ParameterStatus server_version) only when it lets the user in without a password.
-import { compactMatch, osHintsIn, type ServiceProbe } from './types.js';
+import { compactMatch, osHintsIn, type ServiceProbe } from '../types.js';
 
 const AUTH_METHODS: Record<number, string> = {
   0: 'trust',

@@ -1,5 +1,5 @@
 // Redis: RESP (redis.io/docs/reference/protocol-spec); INFO server names the version and the OS.
-import { compactMatch, type ServiceProbe } from './types.js';
+import { compactMatch, type ServiceProbe } from '../types.js';
 
 /** `INFO server` as an inline command; a password-protected server answers -NOAUTH. */
 export const redisProbe: ServiceProbe = {

@@ -1,5 +1,5 @@
 // nmap as the oracle: runs a connect scan inside a namespace and reads its grepable output.
-import type { Netns } from './netns.js';
+import type { Netns } from '../netns/netns.js';
 
 /** Port → state as nmap -sT sees it; ports nmap folded away are absent (see `ignored`). */
 export interface NmapView {

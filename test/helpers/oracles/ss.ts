@@ -1,6 +1,6 @@
 // `ss` as the oracle: parses `ss -tuanpH`-style lines and reduces both ss and earshot sockets to
 // comparable keys (protocol, state, local and peer endpoint, set of pids).
-import type { Socket } from '../../src/model.js';
+import type { Socket } from '../../../src/model.js';
 
 /** One socket as ss printed it, normalised to earshot's spelling. */
 export interface SsSocket {

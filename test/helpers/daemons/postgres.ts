@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { skipUnless } from './needs.js';
-import { run } from './netns.js';
+import { skipUnless } from '../needs.js';
+import { run } from '../netns/netns.js';
 
 /** Where Debian's postgresql-15 package puts the server binaries. */
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
