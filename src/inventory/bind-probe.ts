@@ -84,18 +84,6 @@ const errnoNames = new Map<number, string>(
 );
 const errnoName = (errno: number): string => errnoNames.get(errno) ?? `errno ${errno}`;
 
-const addonCache = new Map<string, NativeAddon | string>();
-
-/** Loads the addon once per path; a string is the reason it is unavailable. */
-function loadAddon(path: string): NativeAddon | string {
-  let loaded = addonCache.get(path);
-  if (loaded === undefined) {
-    loaded = loadNativeAddon<NativeAddon>(path);
-    addonCache.set(path, loaded);
-  }
-  return loaded;
-}
-
 function validatePorts(ports: readonly number[]): Uint16Array {
   const array = new Uint16Array(ports.length);
   ports.forEach((port, index) => {
@@ -207,7 +195,7 @@ export async function probeBoundPorts(options: BindProbeOptions): Promise<BindPr
   const reuseAddress = options.reuseAddress ?? protocol === 'tcp';
   signal?.throwIfAborted();
   const startedAt = performance.now();
-  const addon = loadAddon(options.addonPath ?? defaultAddonPath);
+  const addon = loadNativeAddon<NativeAddon>(options.addonPath ?? defaultAddonPath);
   if (typeof addon === 'string') {
     if (protocol === 'tcp') return unavailable(addon, 'none');
     return summarize(ports, await probeWithDgram(ports, family, reuseAddress, signal), 'dgram', startedAt);

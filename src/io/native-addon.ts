@@ -14,8 +14,22 @@ export function nativeAddonPath(name: string): string {
   return fileURLToPath(new URL(`${name}.node`, releaseUrl));
 }
 
-/** Loads the addon at `path`; a string is the reason it is unavailable, with how to fix it. */
+// By path, a failure too: the bind witness asks for its addon once per probe, four probes a verify.
+const loaded = new Map<string, unknown>();
+
+/**
+ * Loads the addon at `path` once; a string is the reason it is unavailable, with how to fix it.
+ */
 export function loadNativeAddon<Addon>(path: string): Addon | string {
+  let addon = loaded.get(path) as Addon | string | undefined;
+  if (addon === undefined) {
+    addon = tryLoad<Addon>(path);
+    loaded.set(path, addon);
+  }
+  return addon;
+}
+
+function tryLoad<Addon>(path: string): Addon | string {
   try {
     return createRequire(import.meta.url)(path) as Addon;
   } catch (error) {

@@ -160,13 +160,14 @@ const describeErrno = (errno: number, message: string) =>
 // A full send buffer (EAGAIN) or a full device queue (ENOBUFS) drains in microseconds to
 // milliseconds: wait and send again, a bounded number of times.
 const SEND_RETRIES = 20;
+const SEND_RETRY_MS = 5;
+// Destinations the kernel will not send to (no route, a local firewall): the port's answer.
 const UNREACHABLE = new Set([
   constants.errno.ENETUNREACH,
   constants.errno.EHOSTUNREACH,
   constants.errno.EACCES,
   constants.errno.EPERM,
 ]);
-const SEND_RETRY_MS = 5;
 
 /** Opens a raw IPv4 TCP socket, or says why it cannot (addon not built, no privilege). */
 export function openRawTcp(options: { addonPath?: string } = {}): RawTcpResult {

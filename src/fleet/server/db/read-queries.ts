@@ -14,11 +14,14 @@ export interface HostSummary {
   openFindings: number;
 }
 
+// An agent not heard from for $1 ms (the server's silentAfterMs), or never.
+const SILENT = '(h.last_seen_at IS NULL OR h.last_seen_at < now() - make_interval(secs => $1 / 1000.0))';
+
 const HOST_SUMMARY = `
   SELECT h.name,
          h.last_seen_at AS "lastSeenAt",
          v.last_report_at AS "lastReportAt",
-         (h.last_seen_at IS NULL OR h.last_seen_at < now() - make_interval(secs => $1 / 1000.0)) AS silent,
+         ${SILENT} AS silent,
          coalesce(v.listener_count, 0) AS "listenerCount",
          coalesce(v.worst_verdict, 'unknown') AS "worstVerdict",
          coalesce(v.worst_rank, -1) AS "worstRank",
@@ -53,8 +56,8 @@ export async function countHosts(
 ): Promise<{ hosts: number; silent: number }> {
   const { rows } = await pool.query(
     `SELECT count(*)::int AS hosts,
-            count(*) FILTER (WHERE last_seen_at IS NULL OR last_seen_at < now() - make_interval(secs => $1 / 1000.0))::int AS silent
-       FROM hosts`,
+            count(*) FILTER (WHERE ${SILENT})::int AS silent
+       FROM hosts h`,
     [silentAfterMs],
   );
   return rows[0] as { hosts: number; silent: number };
