@@ -14,6 +14,11 @@
       "target_name": "sock_diag",
       "sources": ["native/sock_diag.c"],
       "cflags": ["-std=c11", "-D_DEFAULT_SOURCE", "-Wall", "-Wextra", "-O2"]
+    },
+    {
+      "target_name": "tcp_connect",
+      "sources": ["native/tcp_connect.c"],
+      "cflags": ["-std=c11", "-D_DEFAULT_SOURCE", "-Wall", "-Wextra", "-O2"]
     }
   ]
 }

@@ -5,8 +5,7 @@
 // probe(ports: Uint16Array, protocol: "tcp" | "udp", family: 4 | 6, reuseAddress: boolean)
 //   -> Promise<Int32Array>: one value per port: 0 = bind succeeded (free), > 0 = bind()'s errno
 //   (EADDRINUSE, EACCES, ...), < 0 = minus the errno of socket()/setsockopt() (the probe itself failed).
-#define NAPI_VERSION 8
-#include <node_api.h>
+#include "napi_helpers.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -100,11 +99,6 @@ static void complete(napi_env env, napi_status status, void *data) {
   free(job->ports);
   free(job->results);
   free(job);
-}
-
-static napi_value throw_type_error(napi_env env, const char *message) {
-  napi_throw_type_error(env, NULL, message);
-  return NULL;
 }
 
 static napi_value probe(napi_env env, napi_callback_info info) {

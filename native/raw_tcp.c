@@ -10,18 +10,12 @@
 //   the errno of a failed read, which does not close the socket).
 // send(handle, segment: Uint8Array, address: string) -> 0 | errno (EAGAIN when the send buffer is full)
 // close(handle) -> undefined; a second close does nothing. After close, send returns EBADF.
-#define NAPI_VERSION 8
-#include <node_api.h>
-#include <uv.h>
+#include "napi_helpers.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 // Enough packets per wake-up to keep up with a SYN scan, few enough that timers still run between.
 #define PACKETS_PER_WAKEUP 64
@@ -31,111 +25,45 @@
 #define RECEIVE_BUFFER_BYTES (4 << 20)
 
 typedef struct {
-  uv_poll_t poll;
-  napi_env env;
-  int fd;
-  int closing;
-  // Freed when both are gone: the libuv handle (closed) and the JavaScript handle (collected).
-  int owners;
-  napi_ref on_packets;
-  napi_async_context async_context;
-  napi_async_cleanup_hook_handle cleanup_hook;
+  polled_fd base;
   unsigned char packet[PACKET_BUFFER_BYTES];
 } raw_socket;
 
-static void release(raw_socket *socket_state) {
-  if (--socket_state->owners == 0) free(socket_state);
-}
-
-static void on_closed(uv_handle_t *handle) {
-  raw_socket *s = handle->data;
-  close(s->fd);
-  s->fd = -1;
-  if (s->on_packets != NULL) napi_delete_reference(s->env, s->on_packets);
-  if (s->async_context != NULL) napi_async_destroy(s->env, s->async_context);
-  if (s->cleanup_hook != NULL) napi_remove_async_cleanup_hook(s->cleanup_hook);
-  s->on_packets = NULL;
-  s->async_context = NULL;
-  s->cleanup_hook = NULL;
-  release(s);
-}
-
-static void begin_close(raw_socket *s) {
-  if (s->closing) return;
-  s->closing = 1;
-  uv_poll_stop(&s->poll);
-  uv_close((uv_handle_t *)&s->poll, on_closed);
-}
-
-// The environment is going away (a worker ends) with the socket still open: close it first, or
-// the worker's loop would be left holding a live handle.
-static void on_env_teardown(napi_async_cleanup_hook_handle hook, void *data) {
-  (void)hook;
-  begin_close(data);
-}
-
-// JavaScript dropped the handle: nobody can close the socket any more, so close it now.
-static void on_handle_collected(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)hint;
-  raw_socket *s = data;
-  begin_close(s);
-  release(s);
+static void free_socket(polled_fd *p) {
+  free(p);
 }
 
 static void deliver(raw_socket *s, napi_value packets, int read_errno) {
-  napi_env env = s->env;
-  napi_value callback, receiver, argv[2], result;
-  if (napi_get_reference_value(env, s->on_packets, &callback) != napi_ok || callback == NULL) return;
-  napi_get_global(env, &receiver);
+  napi_value argv[2];
   argv[0] = packets;
-  napi_create_int32(env, read_errno, &argv[1]);
-  // napi_make_callback (not napi_call_function): it runs the callback the way Node runs any I/O
-  // callback, so promises it settles and process.nextTick work run right after it.
-  if (napi_make_callback(env, s->async_context, receiver, callback, 2, argv, &result) == napi_pending_exception) {
-    napi_value exception;
-    if (napi_get_and_clear_last_exception(env, &exception) == napi_ok) napi_fatal_exception(env, exception);
-  }
+  napi_create_int32(s->base.env, read_errno, &argv[1]);
+  polled_fd_call(&s->base, 2, argv);
 }
 
 static void on_readable(uv_poll_t *handle, int status, int events) {
   (void)events;
   raw_socket *s = handle->data;
-  if (s->closing) return;
+  napi_env env = s->base.env;
+  if (s->base.closing) return;
   napi_handle_scope scope;
-  if (napi_open_handle_scope(s->env, &scope) != napi_ok) return;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   napi_value packets;
-  napi_create_array(s->env, &packets);
+  napi_create_array(env, &packets);
   uint32_t count = 0;
   int read_errno = status < 0 ? -status : 0;
   while (read_errno == 0 && count < PACKETS_PER_WAKEUP) {
-    ssize_t length = recv(s->fd, s->packet, sizeof s->packet, 0);
+    ssize_t length = recv(s->base.fd, s->packet, sizeof s->packet, 0);
     if (length < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) read_errno = errno;
       break;
     }
     napi_value packet;
-    if (napi_create_buffer_copy(s->env, (size_t)length, s->packet, NULL, &packet) != napi_ok) break;
-    napi_set_element(s->env, packets, count++, packet);
+    if (napi_create_buffer_copy(env, (size_t)length, s->packet, NULL, &packet) != napi_ok) break;
+    napi_set_element(env, packets, count++, packet);
   }
   if (count > 0 || read_errno != 0) deliver(s, packets, read_errno);
-  napi_close_handle_scope(s->env, scope);
-}
-
-static napi_value errno_object(napi_env env, int error) {
-  napi_value object, number, message;
-  napi_create_object(env, &object);
-  napi_create_int32(env, error, &number);
-  napi_create_string_utf8(env, strerror(error), NAPI_AUTO_LENGTH, &message);
-  napi_set_named_property(env, object, "errno", number);
-  napi_set_named_property(env, object, "message", message);
-  return object;
-}
-
-static napi_value throw_type_error(napi_env env, const char *message) {
-  napi_throw_type_error(env, NULL, message);
-  return NULL;
+  napi_close_handle_scope(env, scope);
 }
 
 static napi_value open_socket(napi_env env, napi_callback_info info) {
@@ -155,51 +83,17 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_bytes, sizeof receive_bytes);
 
   raw_socket *s = calloc(1, sizeof *s);
-  struct uv_loop_s *loop = NULL;
   if (s == NULL) {
     close(fd);
     return errno_object(env, ENOMEM);
   }
-  int uv_status = napi_get_uv_event_loop(env, &loop) == napi_ok ? uv_poll_init(loop, &s->poll, fd) : UV_EINVAL;
-  if (uv_status != 0) {
-    close(fd);
-    free(s);
-    return errno_object(env, -uv_status);
-  }
-  s->poll.data = s;
-  s->env = env;
-  s->fd = fd;
-  s->owners = 1;
-
-  napi_value name, resource, external, result;
-  napi_create_string_utf8(env, "earshot:raw-tcp", NAPI_AUTO_LENGTH, &name);
-  napi_create_object(env, &resource);
-  if (napi_create_reference(env, argv[0], 1, &s->on_packets) != napi_ok ||
-      napi_async_init(env, resource, name, &s->async_context) != napi_ok ||
-      napi_add_async_cleanup_hook(env, on_env_teardown, s, &s->cleanup_hook) != napi_ok ||
-      napi_create_external(env, s, on_handle_collected, NULL, &external) != napi_ok) {
-    begin_close(s);
-    napi_throw_error(env, NULL, "raw socket: could not set up its JavaScript handle");
-    return NULL;
-  }
-  s->owners = 2;
-  uv_status = uv_poll_start(&s->poll, UV_READABLE, on_readable);
+  s->base.on_free = free_socket;
+  napi_value external, result;
+  int error = polled_fd_open(env, &s->base, fd, argv[0], "earshot:raw-tcp", on_readable, &external);
+  if (error != 0) return errno_object(env, error);
   napi_create_object(env, &result);
-  if (uv_status != 0) {
-    begin_close(s);
-    return errno_object(env, -uv_status);
-  }
   napi_set_named_property(env, result, "handle", external);
   return result;
-}
-
-static raw_socket *socket_of(napi_env env, napi_value value) {
-  napi_valuetype type = napi_undefined;
-  void *data = NULL;
-  if (napi_typeof(env, value, &type) != napi_ok || type != napi_external ||
-      napi_get_value_external(env, value, &data) != napi_ok)
-    return NULL;
-  return data;
 }
 
 static napi_value send_segment(napi_env env, napi_callback_info info) {
@@ -207,7 +101,7 @@ static napi_value send_segment(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3)
     return throw_type_error(env, "send(handle, segment, address) takes 3 arguments");
-  raw_socket *s = socket_of(env, argv[0]);
+  raw_socket *s = external_data(env, argv[0]);
   if (s == NULL) return throw_type_error(env, "handle must come from open()");
 
   bool is_typed_array = false;
@@ -229,11 +123,11 @@ static napi_value send_segment(napi_env env, napi_callback_info info) {
     return throw_type_error(env, "address must be an IPv4 address in dotted form");
 
   int error = 0;
-  if (s->closing) {
+  if (s->base.closing) {
     error = EBADF;
   } else {
     // raw(7): for IPPROTO_TCP without IP_HDRINCL the port field must be 0; the segment carries the ports.
-    while (sendto(s->fd, bytes, length, 0, (struct sockaddr *)&address, sizeof address) < 0) {
+    while (sendto(s->base.fd, bytes, length, 0, (struct sockaddr *)&address, sizeof address) < 0) {
       if (errno == EINTR) continue;
       error = errno;
       break;
@@ -244,28 +138,8 @@ static napi_value send_segment(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static napi_value close_socket(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1)
-    return throw_type_error(env, "close(handle) takes 1 argument");
-  raw_socket *s = socket_of(env, argv[0]);
-  if (s == NULL) return throw_type_error(env, "handle must come from open()");
-  begin_close(s);
-  return NULL;
-}
-
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
-  static const struct {
-    const char *name;
-    napi_callback function;
-  } functions[] = {{"open", open_socket}, {"send", send_segment}, {"close", close_socket}};
-  for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
-    napi_value function;
-    if (napi_create_function(env, functions[i].name, NAPI_AUTO_LENGTH, functions[i].function, NULL, &function) !=
-            napi_ok ||
-        napi_set_named_property(env, exports, functions[i].name, function) != napi_ok)
-      return NULL;
-  }
-  return exports;
+  static const exported_function functions[] = {
+      {"open", open_socket}, {"send", send_segment}, {"close", polled_fd_close_function}};
+  return export_functions(env, exports, functions, sizeof functions / sizeof functions[0]);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds earshot's optional N-API addons at npm install: the bind witness (native/bind_probe.c),
-// the raw TCP socket of -sS and -O (native/raw_tcp.c) and watch's netlink socket reader
-// (native/sock_diag.c). N-API is ABI-stable, so one build serves
+// the raw TCP socket of -sS and -O (native/raw_tcp.c), watch's netlink socket reader
+// (native/sock_diag.c) and the connect scan's socket table (native/tcp_connect.c). N-API is ABI-stable, so one build serves
 // every Node line from 20 on. A failed build never fails the install: it leaves
 // build/native-build-error.txt, which earshot quotes when it reports the bind witness or raw
 // sockets as unavailable. EARSHOT_SKIP_NATIVE=1 skips the build.
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const buildDir = join(root, 'build');
 const errorFile = join(buildDir, 'native-build-error.txt');
-const addons = ['bind_probe', 'raw_tcp', 'sock_diag'].map((name) =>
+const addons = ['bind_probe', 'raw_tcp', 'sock_diag', 'tcp_connect'].map((name) =>
   join(buildDir, 'Release', `${name}.node`),
 );
 

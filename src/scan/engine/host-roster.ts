@@ -2,6 +2,7 @@
 // feed only when the ones already active cannot fill the window, up to a limit, and reported once
 // every port this thread claimed of them is concluded.
 
+import type { ConnectorKind } from '../tcp/connector.js';
 import type { EngineHost, HostState } from './host-state.js';
 import type { OutcomeCode } from './outcome.js';
 import { Fifo, type HostFeed, iteratorFeed } from './queues.js';
@@ -26,6 +27,8 @@ export interface EngineRunOptions {
   onHostDone(result: EngineHostResult): void;
   /** Called with the number of probes concluded since the last call. */
   onProbesDone?(count: number): void;
+  /** TCP only: which connector carries the connects (default: native when built). */
+  connector?: ConnectorKind;
 }
 
 /** The hosts of an engine run: those being probed now, and the feed that holds the rest. */

@@ -30,6 +30,11 @@ export class ProbeSlots<Host extends HostState, Handle extends object> {
     return this.#free.length > 0;
   }
 
+  /** The slot the next `take` returns. One must be free. */
+  get nextFree(): number {
+    return this.#free[this.#free.length - 1]!;
+  }
+
   /** Records a probe that went out and counts it in flight; returns its slot. One must be free. */
   take(host: Host, handle: Handle, portIndex: number, now: number): number {
     const slot = this.#free.pop()!;

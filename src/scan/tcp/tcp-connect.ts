@@ -1,24 +1,17 @@
 // The TCP connect engine of one thread: non-blocking connects in a congestion window, one shared
-// sweep timer for timeouts, outcomes written into one byte per port. It drives libuv TCP handles
-// directly (Node's tcp_wrap binding, the layer under net.Socket): a scan opens tens of thousands of
-// connections that carry no data, and net.Socket's streams, timers and listeners would be most of
-// the cost. See docs/netns.md ("Connect scans") for the traps handled here.
+// sweep timer for timeouts, outcomes written into one byte per port. The connects themselves run in
+// a Connector (earshot's native socket table, or Node's tcp_wrap handles): a scan opens tens of
+// thousands of connections that carry no data, and net.Socket's streams, timers and listeners would
+// be most of the cost. See docs/netns.md ("Connect scans") for the traps handled here.
 import { type EngineRunOptions, HostRoster } from '../engine/host-roster.js';
 import { type EngineHost, HostState } from '../engine/host-state.js';
 import { Outcome } from '../engine/outcome.js';
 import { ProbeSlots } from '../engine/probe-slots.js';
 import type { HostFeed } from '../engine/queues.js';
 import { ProbeWindow, RateLimiter, ResourceStall, type TimingOptions } from '../engine/timing.js';
-import {
-  binding,
-  type ConnectReq,
-  ephemeralPortRange,
-  isSelfConnect,
-  outcomeOfError,
-  SocketPool,
-  type TcpHandle,
-  UV,
-} from './tcp-handles.js';
+import { CONNECTED, type Connector, type ConnectRequest, SELF_CONNECTED } from './connector.js';
+import { openConnector } from './open-connector.js';
+import { ephemeralPortRange, outcomeOfError } from './tcp-handles.js';
 
 export type { EngineHost } from '../engine/host-state.js';
 
@@ -39,7 +32,12 @@ export async function runTcpProbes(
   // window only caps all probes together and shrinks when descriptors run out.
   const window = new ProbeWindow({ ...timing, initialWindow: timing.maxWindow });
   const limiter = new RateLimiter(timing.maxRate);
-  const sockets = new SocketPool();
+  const connector = openConnector(
+    timing.maxWindow,
+    { completed, batchDone: () => pump() },
+    options.connector,
+  );
+  const request: ConnectRequest = { family: 'ipv4', address: '', port: 0, checkSelf: false, reuse: true };
   const ephemeral = ephemeralPortRange();
   const roster = new HostRoster(
     hosts,
@@ -47,7 +45,7 @@ export async function runTcpProbes(
     options,
     () => pump(),
   );
-  const slots = new ProbeSlots<HostState, TcpHandle>(timing.maxWindow);
+  const slots = new ProbeSlots<HostState, Connector>(timing.maxWindow);
   const slotDeadline = new Float64Array(slots.size);
   let answers = 0;
   let gateUntil = 0;
@@ -80,29 +78,17 @@ export async function runTcpProbes(
     if (!state.done) state.retryQueue.push(index);
   };
 
-  function oncomplete(status: number, handle: TcpHandle, req: ConnectReq) {
-    const slot = req.slot;
-    // A connect we abandoned (timeout, host timeout) completes with ECANCELED, or late: ignore it.
-    if (slots.handle[slot] !== handle || status === UV.ECANCELED) return;
+  function completed(slot: number, status: number) {
     const index = slots.portIndex[slot]!;
     const startedAt = slots.startedAt[slot]!;
     const state = release(slot);
-    if (status === 0) {
-      const self = ephemeral.has(state.host.ports[index]!) && isSelfConnect(handle);
-      // RST, not FIN: a FIN close leaves FIN_WAIT2/CLOSE_WAIT pairs behind by the thousand.
-      handle.reset();
-      if (!state.done) roster.conclude(state, index, self ? Outcome.closed : Outcome.open);
+    if (status === CONNECTED || status === SELF_CONNECTED) {
+      if (!state.done) roster.conclude(state, index, status === CONNECTED ? Outcome.open : Outcome.closed);
     } else {
-      // A refused socket can connect again: keep it rather than pay for a new one (see SocketPool).
-      // Not from a host that takes new sockets only: nothing would take them, and they would hold
-      // descriptors until the scan ran out of them.
-      if (status === UV.ECONNREFUSED && !state.freshSocketsOnly) sockets.keep(handle, state.host.family);
-      else handle.close();
       const outcome = outcomeOfError(status);
       if (outcome === null) {
         window.onResourceLimit(slots.inFlight + 1);
         requeue(state, index);
-        pump();
         return;
       }
       if (!state.done) roster.conclude(state, index, outcome);
@@ -117,22 +103,18 @@ export async function runTcpProbes(
     }
     state.window.onAnswer();
     window.onAnswer();
-    pump();
   }
 
   const startProbe = (state: HostState, index: number, now: number): boolean => {
-    const req = new binding.TCPConnectWrap();
-    req.oncomplete = oncomplete;
-    const handle = sockets.connect(
-      state.host.family,
-      state.host.address,
-      state.host.ports[index]!,
-      req,
-      !state.freshSocketsOnly,
-    );
-    const error = sockets.lastError;
+    const port = state.host.ports[index]!;
+    request.family = state.host.family;
+    request.address = state.host.address;
+    request.port = port;
+    request.checkSelf = ephemeral.has(port);
+    request.reuse = !state.freshSocketsOnly;
+    const slot = slots.nextFree;
+    const error = connector.connect(slot, request);
     if (error !== 0) {
-      handle.close();
       const outcome = outcomeOfError(error);
       if (outcome === null) {
         window.onResourceLimit(slots.inFlight);
@@ -144,10 +126,9 @@ export async function runTcpProbes(
       return true;
     }
     state.tries[index] = state.tries[index]! + 1;
-    // libuv completes a connect from the event loop, never inside the call that starts it: the slot
-    // can wait until the connect is under way.
-    const slot = slots.take(state, handle, index, now);
-    req.slot = slot;
+    // A connect completes from the event loop, never inside the call that starts it: the slot is
+    // recorded after the connect is under way.
+    slots.take(state, connector, index, now);
     // Only the last try waits for a late ICMPv6 error: earlier tries keep the scan fast.
     const lastTry = state.tries[index]! > timing.maxRetries;
     const timeout = state.rtt.timeoutMs();
@@ -242,12 +223,11 @@ export async function runTcpProbes(
     expired = [];
     const now = performance.now();
     for (const slot of due) {
-      const handle = slots.handle[slot];
       // Answered since the sweep, and maybe already holding a new probe: that one is not due.
-      if (handle === null || handle === undefined || slotDeadline[slot]! > now) continue;
+      if (slots.handle[slot] === null || slotDeadline[slot]! > now) continue;
       const index = slots.portIndex[slot]!;
+      connector.abandon(slot);
       const state = release(slot);
-      handle.close();
       state.freshSocketsOnly = true;
       if (state.done) continue;
       if (state.tries[index]! <= timing.maxRetries) requeue(state, index);
@@ -259,9 +239,8 @@ export async function runTcpProbes(
   function closeHostProbes(state: HostState) {
     for (let slot = 0; slot < slots.size; slot++) {
       if (slots.host[slot] !== state) continue;
-      const handle = slots.handle[slot]!;
+      connector.abandon(slot);
       release(slot);
-      handle.close();
     }
   }
 
@@ -275,13 +254,6 @@ export async function runTcpProbes(
     if (sweepTimer !== undefined) clearTimeout(sweepTimer);
     if (pumpTimer !== undefined) clearTimeout(pumpTimer);
     if (expiry !== undefined) clearImmediate(expiry);
-    for (let slot = 0; slot < slots.size; slot++) {
-      const handle = slots.handle[slot];
-      if (handle) {
-        slots.handle[slot] = null;
-        handle.close();
-      }
-    }
-    sockets.close();
+    connector.close();
   }
 }
