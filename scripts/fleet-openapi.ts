@@ -1,4 +1,4 @@
-// Writes docs/fleet-openapi.json: the fleet server's OpenAPI description, built from the published
+// Writes docs/fleet/openapi.json: the fleet server's OpenAPI description, built from the published
 // JSON Schemas exactly as the server serves it at /api/openapi.json. Run: node --import tsx scripts/fleet-openapi.ts
 
 import { writeFile } from 'node:fs/promises';
@@ -7,6 +7,6 @@ import { buildOpenApi } from '../src/fleet/server/openapi.js';
 
 const document = buildOpenApi(await loadApiSchemas());
 await writeFile(
-  new URL('../docs/fleet-openapi.json', import.meta.url),
+  new URL('../docs/fleet/openapi.json', import.meta.url),
   `${JSON.stringify(document, null, 2)}\n`,
 );

@@ -11,6 +11,7 @@ import type { VerifyReport } from '../../model.js';
 import type { PendingDelivery } from '../../store/outbox.js';
 import type { Store } from '../../store/store.js';
 import { WakeablePause } from '../../watch/wakeable-pause.js';
+import { AgentOutbox } from './agent-outbox.js';
 import type { PushClient, PushReply } from './push-client.js';
 import { judgeReply, splitRefusedBatch, tokenError } from './push-replies.js';
 
@@ -53,6 +54,7 @@ const REPORT_PATH = 'api/agent/report';
 export class PushQueue {
   readonly done: Promise<void>;
   readonly #options: PushQueueOptions;
+  readonly #outbox: AgentOutbox;
   readonly #minBackoffMs: number;
   readonly #maxBackoffMs: number;
   readonly #maxEvents: number;
@@ -67,6 +69,7 @@ export class PushQueue {
 
   constructor(options: PushQueueOptions) {
     this.#options = options;
+    this.#outbox = new AgentOutbox(options.store, options.queue);
     this.#minBackoffMs = options.minBackoffMs ?? 1000;
     this.#maxBackoffMs = options.maxBackoffMs ?? 60_000;
     this.#maxEvents = Math.min(1000, options.maxBatchEvents ?? 500);
@@ -92,8 +95,7 @@ export class PushQueue {
 
   /** Events the server has yet to get. */
   pending(): number {
-    const { store, queue } = this.#options;
-    return store.read('reading the outbox', () => store.outbox.pending(queue));
+    return this.#outbox.pending();
   }
 
   /** Delivers until the queue is empty, a push fails, or `deadlineMs` passes. */
@@ -116,12 +118,11 @@ export class PushQueue {
   }
 
   async #run(): Promise<void> {
-    const { store, queue } = this.#options;
     const signal = this.#controller.signal;
     while (!signal.aborted) {
       let batch: PendingDelivery[];
       try {
-        batch = store.read('reading the outbox', () => store.outbox.nextBatch(queue, this.#limit));
+        batch = this.#outbox.nextBatch(this.#limit);
       } catch (error) {
         this.#options.onWarning((error as Error).message);
         if (!(await this.#pause(this.#maxBackoffMs, false))) return;
@@ -153,14 +154,7 @@ export class PushQueue {
   }
 
   async #retry(reason: string, head: PendingDelivery | null, retryAfterMs: number | null): Promise<Step> {
-    const { store, queue } = this.#options;
-    if (head) {
-      try {
-        store.write('recording a failed push', () => store.outbox.failed(queue, head.seq, reason));
-      } catch {
-        // The attempt count is only informative; the event stays queued either way.
-      }
-    }
+    if (head) this.#outbox.failed(head, reason);
     this.#backoffMs = Math.min(this.#maxBackoffMs, Math.max(this.#minBackoffMs, this.#backoffMs * 2));
     const waitMs = Math.max(this.#backoffMs, Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
     this.#options.onWarning(
@@ -206,12 +200,8 @@ export class PushQueue {
     if (verdict === 'retry')
       return this.#retry(`${reply.status}: ${reply.message}`, head, reply.retryAfterMs);
     if (verdict === 'refused') return this.#refuseEvents(items, reply);
-    const { store, queue } = this.#options;
-    const at = new Date().toISOString();
     try {
-      store.write('recording a push', () => {
-        for (const item of items) store.outbox.delivered(queue, item.seq, at);
-      });
+      this.#outbox.delivered(items);
     } catch (error) {
       // Not recorded: the batch goes again, and the server ignores the event ids it has.
       return this.#retry((error as Error).message, null, null);
@@ -235,12 +225,8 @@ export class PushQueue {
     }
     const { refused } = split;
     const reason = `${reply.status} ${reply.code ?? ''}: ${reply.message}`;
-    const { store, queue } = this.#options;
-    const at = new Date().toISOString();
     try {
-      store.write('recording a refused push', () => {
-        for (const item of refused) store.outbox.refused(queue, item.seq, at, reason);
-      });
+      this.#outbox.refused(refused, reason);
     } catch (error) {
       this.#options.onWarning((error as Error).message);
     }
@@ -254,8 +240,7 @@ export class PushQueue {
 
   async #sendVerifyReport(reportId: string, head: PendingDelivery): Promise<ReportOutcome> {
     if (this.#reportsTaken.has(reportId)) return 'settled';
-    const { store } = this.#options;
-    const stored = store.read('reading a verify report', () => store.verifyRuns.get(reportId));
+    const stored = this.#outbox.verifyRun(reportId);
     if (!stored) {
       this.#options.onWarning(
         `the verify report ${reportId} is no longer in the history store; its event goes alone`,

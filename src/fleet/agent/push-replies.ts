@@ -8,7 +8,7 @@ import type { PushReply } from './push-client.js';
 /** What to do after an answer. */
 export type ReplyVerdict = 'taken' | 'refused' | 'retry' | 'stop';
 
-/** Sorts an answer (docs/fleet.md lists the server's statuses). */
+/** Sorts an answer (docs/fleet/fleet.md lists the server's statuses). */
 export function judgeReply(reply: PushReply): ReplyVerdict {
   const { status } = reply;
   if (status >= 200 && status <= 299) return 'taken';

@@ -1,6 +1,6 @@
 // The API's OpenAPI 3.1 description, built from the same JSON Schemas the server validates with
 // (OpenAPI 3.1 speaks JSON Schema 2020-12, so the published schemas go in as they are). Served at
-// /api/openapi.json; scripts/fleet-openapi.ts writes docs/fleet-openapi.json from it.
+// /api/openapi.json; scripts/fleet-openapi.ts writes docs/fleet/openapi.json from it.
 import { VERSION } from '../../version.js';
 import type { ApiSchemas } from './body-schemas.js';
 

@@ -4,7 +4,6 @@
 // into shared bytes, so a core that is busy elsewhere simply claims fewer. No thread waits at a group
 // boundary: hosts keep flowing until the pass ends. A connect costs mostly kernel time: a second core
 // nearly halves a full -p- scan.
-import { EarshotError, type EarshotErrorCode } from '../../errors.js';
 import { runTcpProbes } from '../tcp/tcp-connect.js';
 import { runUdpProbes } from '../udp/udp-engine.js';
 import { createOwnPortMap } from '../udp/udp-handles.js';
@@ -12,12 +11,12 @@ import { combineHostParts, type EngineHostResult } from './host-roster.js';
 import type { EngineHost } from './host-state.js';
 import { Fifo, QueueFeed } from './queues.js';
 import { shareTiming, type TimingOptions } from './timing.js';
+import { startWorkerPass } from './worker-pass.js';
 import {
   type PooledWorker,
   returnWorker,
   takeWorker,
   type WorkerControl,
-  type WorkerMessage,
   type WorkerSession,
 } from './worker-pool.js';
 
@@ -46,8 +45,8 @@ interface TeamThread {
   /** Hosts to post to the worker in the next batch. */
   batch: EngineHost[];
   done: boolean;
-  /** The worker's listeners for this pass, removed when it ends. */
-  listeners: { message(message: WorkerMessage): void; error(error: unknown): void; exit(): void } | null;
+  /** Takes the worker's listeners for this pass off again, when it ends. */
+  detach: (() => void) | null;
 }
 
 interface TeamHost {
@@ -90,7 +89,7 @@ export class ProbeTeam {
       assigned: 0,
       batch: [],
       done: false,
-      listeners: null,
+      detach: null,
     });
   }
 
@@ -156,7 +155,7 @@ export class ProbeTeam {
   #recruit(): void {
     const entry = takeWorker();
     this.#recruits.push(entry);
-    const thread: TeamThread = { feed: null, entry, assigned: 0, batch: [], done: false, listeners: null };
+    const thread: TeamThread = { feed: null, entry, assigned: 0, batch: [], done: false, detach: null };
     if (entry.ready) this.#join(thread);
     else entry.onReady = () => this.#join(thread);
   }
@@ -167,56 +166,31 @@ export class ProbeTeam {
     entry.onReady = null;
     if (this.#ended || this.#stop.signal.aborted || entry.failed) return;
     this.#threads.push(thread);
-    const lost = (error: unknown) => {
-      if (!thread.done) this.#stop.abort(error);
-    };
-    thread.listeners = {
-      message: (message) => this.#onMessage(thread, message),
-      error: (error) =>
-        lost(
-          new EarshotError(
-            'ERR_RESOURCE',
-            `A scan worker thread failed (${error instanceof Error ? error.message : String(error)}) before it finished its share of the probes: rerun with fewer --threads, or --threads 1.`,
-            { cause: error },
-          ),
-        ),
-      exit: () =>
-        lost(
-          new EarshotError(
-            'ERR_RESOURCE',
-            'A scan worker thread exited before it finished its share of the probes: rerun with fewer --threads, or --threads 1.',
-          ),
-        ),
-    };
-    entry.worker.on('message', thread.listeners.message);
-    entry.worker.on('error', thread.listeners.error);
-    entry.worker.on('exit', thread.listeners.exit);
     const session: WorkerSession = {
       timing: this.#timing,
       protocol: this.#options.protocol,
       maxActiveHosts: this.#options.maxActiveHosts,
       ...(this.#ownPorts ? { ownPorts: this.#ownPorts } : {}),
     };
-    entry.worker.postMessage({ type: 'start', session } satisfies WorkerControl);
+    thread.detach = startWorkerPass(entry, session, {
+      host: (result, outcomes) => this.#reported(thread, result, outcomes),
+      progress: (count) => this.#options.onProbesDone?.(count),
+      done: (count) => {
+        this.#options.onProbesDone?.(count);
+        thread.done = true;
+        this.#checkWorkersDone();
+      },
+      failed: (error) => this.#stop.abort(error),
+      lost: (error) => {
+        if (!thread.done) this.#stop.abort(error);
+      },
+    });
     for (const held of this.#hosts.values()) {
       if (!held.shared || Atomics.load(held.host.shared!.cursor, 0) >= held.host.ports.length) continue;
       held.holders++;
       this.#give(thread, held.host);
     }
     this.#assign();
-  }
-
-  #onMessage(thread: TeamThread, message: WorkerMessage): void {
-    if (message.type === 'host') this.#reported(thread, message.result, message.outcomes);
-    else if (message.type === 'progress') this.#options.onProbesDone?.(message.count);
-    else if (message.type === 'done') {
-      this.#options.onProbesDone?.(message.count);
-      thread.done = true;
-      this.#checkWorkersDone();
-    } else if (message.type === 'error') {
-      const code = message.code?.startsWith('ERR_') ? (message.code as EarshotErrorCode) : 'ERR_RESOURCE';
-      this.#stop.abort(new EarshotError(code, message.message));
-    }
   }
 
   /**
@@ -298,11 +272,7 @@ export class ProbeTeam {
     const returning: Promise<void>[] = [];
     for (const entry of this.#recruits) {
       const thread = this.#threads.find((candidate) => candidate.entry === entry);
-      if (thread?.listeners) {
-        entry.worker.off('message', thread.listeners.message);
-        entry.worker.off('error', thread.listeners.error);
-        entry.worker.off('exit', thread.listeners.exit);
-      }
+      thread?.detach?.();
       returning.push(returnWorker(entry, thread === undefined || (clean && thread.done)));
     }
     await Promise.all(returning);

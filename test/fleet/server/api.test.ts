@@ -303,12 +303,12 @@ describe('fleet server API', { skip: skipUnlessPostgres }, () => {
     );
     assert.ok(doc.body.paths['/api/agent/report'].post.responses['413']);
     const committed = JSON.parse(
-      readFileSync(new URL('../../../docs/fleet-openapi.json', import.meta.url), 'utf8'),
+      readFileSync(new URL('../../../docs/fleet/openapi.json', import.meta.url), 'utf8'),
     );
     assert.deepEqual(
       doc.body,
       committed,
-      'docs/fleet-openapi.json is current (node --import tsx scripts/fleet-openapi.ts)',
+      'docs/fleet/openapi.json is current (node --import tsx scripts/fleet-openapi.ts)',
     );
   });
 

@@ -106,7 +106,7 @@ export function serverCommand(): Command {
         'after',
         `
 The schema is created or migrated at start. Tokens and users: earshot server token, earshot server
-user. Stops on SIGINT or SIGTERM. See docs/fleet.md.
+user. Stops on SIGINT or SIGTERM. See docs/fleet/fleet.md.
 
 Examples:
   earshot server --db postgresql:///earshot?host=/var/run/postgresql
