@@ -7,13 +7,13 @@ import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { loadServiceCatalog, type ServiceCatalog } from '../../catalog/services.js';
 import type { HostResult, Protocol } from '../../model.js';
 import type { ScanTarget } from '../targets/targets.js';
+import { ProbeTeam } from '../threads/probe-team.js';
+import { prewarmScanThreads } from '../threads/worker-pool.js';
 import { type DiscoveryResult, discoverHosts } from './discovery.js';
 import type { EngineHostResult } from './host-roster.js';
 import { buildPortResults } from './port-results.js';
-import { ProbeTeam } from './probe-team.js';
 import { ResultQueue } from './queues.js';
 import { resolveTiming, type TimingOptions, type TimingPreset } from './timing.js';
-import { prewarmScanThreads } from './worker-pool.js';
 
 /** Options of a TCP connect scan. */
 export interface TcpScanOptions {

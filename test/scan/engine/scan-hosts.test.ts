@@ -10,8 +10,8 @@ import type { HostResult } from '../../../src/model.js';
 import { Outcome } from '../../../src/scan/engine/outcome.js';
 import { buildPortResults } from '../../../src/scan/engine/port-results.js';
 import { scanHosts } from '../../../src/scan/engine/scan-hosts.js';
-import { prewarmScanThreads } from '../../../src/scan/engine/worker-pool.js';
 import { prepareTargets } from '../../../src/scan/targets/targets.js';
+import { prewarmScanThreads } from '../../../src/scan/threads/worker-pool.js';
 import { requireEverything } from '../../helpers/needs.js';
 import { skipUnlessRoot } from '../../helpers/netns/netns.js';
 

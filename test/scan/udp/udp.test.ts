@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { createServiceCatalog } from '../../../src/catalog/services.js';
 import type { HostResult } from '../../../src/model.js';
 import { scanUdpHosts } from '../../../src/scan/engine/scan-hosts.js';
-import { prewarmScanThreads } from '../../../src/scan/engine/worker-pool.js';
+import { prewarmScanThreads } from '../../../src/scan/threads/worker-pool.js';
 import { UDP_PAYLOADS, udpPayloadFor } from '../../../src/scan/udp/udp-payloads.js';
 import { skipUnlessRoot } from '../../helpers/netns/netns.js';
 

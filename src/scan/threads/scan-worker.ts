@@ -3,9 +3,9 @@
 // Between sessions it idles, ready for the next pass.
 import { parentPort } from 'node:worker_threads';
 import { errnoCode } from '../../errors.js';
+import { QueueFeed } from '../engine/queues.js';
 import { runTcpProbes } from '../tcp/tcp-connect.js';
 import { runUdpProbes } from '../udp/udp-engine.js';
-import { QueueFeed } from './queues.js';
 import type { WorkerControl, WorkerMessage, WorkerSession } from './worker-pool.js';
 
 const PROGRESS_EVERY_MS = 100;

@@ -3,7 +3,7 @@
 // turned into an EarshotError, and the listeners taken off when the pass ends, so that the worker
 // goes back to the idle pool carrying none of them.
 import { EarshotError, type EarshotErrorCode } from '../../errors.js';
-import type { EngineHostResult } from './host-roster.js';
+import type { EngineHostResult } from '../engine/host-roster.js';
 import type { PooledWorker, WorkerControl, WorkerMessage, WorkerSession } from './worker-pool.js';
 
 /** What the main thread hears from a worker during a pass. */

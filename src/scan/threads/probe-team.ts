@@ -4,13 +4,14 @@
 // into shared bytes, so a core that is busy elsewhere simply claims fewer. No thread waits at a group
 // boundary: hosts keep flowing until the pass ends. A connect costs mostly kernel time: a second core
 // nearly halves a full -p- scan.
+
+import { combineHostParts, type EngineHostResult } from '../engine/host-roster.js';
+import type { EngineHost } from '../engine/host-state.js';
+import { Fifo, QueueFeed } from '../engine/queues.js';
+import { shareTiming, type TimingOptions } from '../engine/timing.js';
 import { runTcpProbes } from '../tcp/tcp-connect.js';
 import { runUdpProbes } from '../udp/udp-engine.js';
 import { createOwnPortMap } from '../udp/udp-handles.js';
-import { combineHostParts, type EngineHostResult } from './host-roster.js';
-import type { EngineHost } from './host-state.js';
-import { Fifo, QueueFeed } from './queues.js';
-import { shareTiming, type TimingOptions } from './timing.js';
 import { startWorkerPass } from './worker-pass.js';
 import {
   type PooledWorker,

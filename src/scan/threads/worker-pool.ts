@@ -2,9 +2,9 @@
 // once and then runs one session per scan pass; a worker that ends a pass cleanly goes back to the
 // idle pool for the next pass, and idle workers never keep the process alive.
 import { Worker } from 'node:worker_threads';
-import type { EngineHostResult } from './host-roster.js';
-import type { EngineHost } from './host-state.js';
-import type { TimingOptions } from './timing.js';
+import type { EngineHostResult } from '../engine/host-roster.js';
+import type { EngineHost } from '../engine/host-state.js';
+import type { TimingOptions } from '../engine/timing.js';
 
 /** How a scan worker runs its share of a pass (the shared buffers are shared, not copied). */
 export interface WorkerSession {
