@@ -21,7 +21,7 @@ export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /** Builds the application (not yet listening). `https` makes it a TLS server. */
-export function buildApp(context: ServerContext, https?: { cert: Buffer; key: Buffer }): FastifyInstance {
+export function buildApp(context: ServerContext, https?: { cert: string; key: string }): FastifyInstance {
   const options: FastifyServerOptions = {
     logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
