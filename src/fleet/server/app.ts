@@ -3,6 +3,7 @@
 // body is read, the routes, and errors as JSON (API) or pages (dashboard).
 import type { Server } from 'node:https';
 import Fastify, { type FastifyHttpsOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { stringifySafeJson } from '../../report/safe-json.js';
 import { registerAgentRoutes } from './agent-routes.js';
 import { authenticate } from './auth/authenticate.js';
 import type { ServerContext } from './context.js';
@@ -73,6 +74,10 @@ export function buildApp(context: ServerContext, https?: { cert: string; key: st
     );
   });
 
+  // Every JSON reply (API answers, errors) through the one safe serializer: a process name an agent
+  // reported, or a path a client sent, reaches the reader's terminal or page escaped.
+  app.setReplySerializer((payload) => stringifySafeJson(payload, 0));
+
   app.setErrorHandler((error, _request, reply) => {
     const failure = toHttpError(error);
     if (failure.statusCode === 500) context.onError(error);
@@ -85,7 +90,7 @@ export function buildApp(context: ServerContext, https?: { cert: string; key: st
     ),
   );
 
-  const openApi = JSON.stringify(buildOpenApi(context.schemas));
+  const openApi = stringifySafeJson(buildOpenApi(context.schemas), 0);
   app.get('/api/openapi.json', async (_request, reply) =>
     reply.type('application/json; charset=utf-8').send(openApi),
   );
