@@ -132,7 +132,8 @@ describe('hostile input at the command line', () => {
   it('refuses an empty path instead of falling back to the default', async () => {
     const cases: [string[], string][] = [
       [['verify', '--baseline', ''], '--baseline'],
-      [['scan', '-iL', '', '-p', '1'], '--iL'],
+      [['scan', '-iL', '', '-p', '1'], '-iL'],
+      [['scan', '--iL', '', '-p', '1'], '-iL'],
       [['scan', '--exclude-file', '', '127.0.0.1'], '--exclude-file'],
       [['services', '--services-file', '', '22'], '--services-file'],
       [['rpcinfo', '--rpc-file', ''], '--rpc-file'],
