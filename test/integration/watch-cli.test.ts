@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { HistoryReport } from '../../src/model.js';
-import { runEarshot } from '../helpers/cli.js';
+import { earshotCommand, runEarshot } from '../helpers/cli.js';
 import { skipUnless } from '../helpers/needs.js';
 import { withNetns } from '../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
@@ -199,9 +199,7 @@ describe('earshot watch and history (CLI)', {
           '-c',
           `mount --bind ${folder} ${folder} && mount -o remount,bind,ro ${folder} && exec "$@"`,
           'sh',
-          process.execPath,
-          new URL('../../dist/cli/main.js', import.meta.url).pathname,
-          ...args,
+          ...earshotCommand(args),
         ]);
       const write = await readOnly(['watch', '--db', db, '--verify-every', '0']);
       assert.equal(write.code, 69, write.stderr);
