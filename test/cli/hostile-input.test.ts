@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { earshotBin, runEarshot } from '../helpers/cli.js';
+import { earshotBin, earshotCommand, runEarshot } from '../helpers/cli.js';
 import { type CommandResult, run, skipUnlessRoot } from '../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 
@@ -104,6 +104,26 @@ describe('hostile input at the command line', () => {
       assert.match(result.stderr, problem, label);
       assert.ok(ms < 20_000, `${label} took ${ms} ms`);
     }
+  });
+
+  it('reads at most a few KiB of a password from stdin: /dev/zero is refused, not read forever', async () => {
+    const args = [
+      'server',
+      'user',
+      'add',
+      'alice',
+      '--role',
+      'viewer',
+      '--db',
+      'postgresql:///none?host=/nonexistent',
+    ];
+    const started = Date.now();
+    const result = await run('sh', ['-c', 'exec "$@" < /dev/zero', 'sh', ...earshotCommand(args)], {
+      timeoutMs: 30_000,
+    });
+    assert.equal(result.code, 64, result.stderr);
+    assert.match(result.stderr, /^earshot: The password must have 10 to 1024 characters/);
+    assert.ok(Date.now() - started < 20_000);
   });
 
   it('refuses a --proc-root that does not exist or is not a folder with 64, in the same words', {
