@@ -5,6 +5,7 @@ import type { Server } from 'node:https';
 import Fastify, { type FastifyHttpsOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { registerAgentRoutes } from './agent-routes.js';
 import { authenticate } from './auth/authenticate.js';
+import { isStorableText, unstorableTextPath } from './body-schemas.js';
 import type { ServerContext } from './context.js';
 import { HttpError, sendHttpError, toHttpError } from './http-errors.js';
 import { buildOpenApi } from './openapi.js';
@@ -19,6 +20,15 @@ const FORM_LIMIT_BYTES = 16 * 1024;
 /** Pages load only earshot's own stylesheet: no script, no inline style, no frame, no form elsewhere. */
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+function unstorableError(path: string): HttpError {
+  return new HttpError(
+    400,
+    'invalid-body',
+    `${path}: holds a NUL character (U+0000) or an unpaired UTF-16 surrogate, which the database cannot store; remove it.`,
+    { path },
+  );
+}
 
 /** Builds the application (not yet listening). `https` makes it a TLS server. */
 export function buildApp(context: ServerContext, https?: { cert: Buffer; key: Buffer }): FastifyInstance {
@@ -39,17 +49,24 @@ export function buildApp(context: ServerContext, https?: { cert: Buffer; key: Bu
     'application/json',
     { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
     (request, text, done) => {
+      let body: unknown;
       try {
-        const body = JSON.parse(text as string) as unknown;
-        request.rawJson = text as string;
-        done(null, body);
+        body = JSON.parse(text as string) as unknown;
       } catch (error) {
         done(
           new HttpError(400, 'invalid-json', `The body is not valid JSON: ${(error as Error).message}.`, {
             path: '/',
           }),
         );
+        return;
       }
+      const unstorable = unstorableTextPath(text as string, body);
+      if (unstorable !== null) {
+        done(unstorableError(unstorable));
+        return;
+      }
+      request.rawJson = text as string;
+      done(null, body);
     },
   );
   app.addContentTypeParser(
@@ -71,6 +88,26 @@ export function buildApp(context: ServerContext, https?: { cert: Buffer; key: Bu
       { authorization: request.headers.authorization, cookie: request.headers.cookie },
       context.rateLimitPerMinute,
     );
+  });
+
+  // The URL's parameters and a form's fields: what PostgreSQL cannot store is refused here (JSON
+  // bodies were checked as they were parsed).
+  app.addHook('preHandler', async (request) => {
+    const fields = [
+      ['/querystring/', request.params],
+      ['/querystring/', request.query],
+      [
+        '/',
+        request.headers['content-type']?.startsWith('application/x-www-form-urlencoded')
+          ? request.body
+          : null,
+      ],
+    ] as const;
+    for (const [prefix, values] of fields) {
+      for (const [name, value] of Object.entries((values ?? {}) as Record<string, unknown>)) {
+        if (typeof value === 'string' && !isStorableText(value)) throw unstorableError(`${prefix}${name}`);
+      }
+    }
   });
 
   app.setErrorHandler((error, _request, reply) => {
