@@ -15,16 +15,21 @@ export interface FinishedHost {
   startedAt: string;
 }
 
-// Hosts of a big scan end by the dozen in the same millisecond: format each millisecond once.
-let lastIsoMs = Number.NaN;
-let lastIso = '';
-const isoTime = (ms: number): string => {
-  if (ms !== lastIsoMs) {
-    lastIsoMs = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
-};
+// Hosts of a big scan start and end by the dozen in the same millisecond: format each millisecond
+// once, with one memory for start times and one for end times (they alternate).
+function isoMemo(): (ms: number) => string {
+  let lastMs = Number.NaN;
+  let last = '';
+  return (ms) => {
+    if (ms !== lastMs) {
+      lastMs = ms;
+      last = new Date(ms).toISOString();
+    }
+    return last;
+  };
+}
+const startIso = isoMemo();
+const endIso = isoMemo();
 
 /** The contract's result of a finished host; down hosts have no ports. */
 export function buildHostResult(
@@ -45,8 +50,8 @@ export function buildHostResult(
     statusReason: verdict.reason,
     ports: built.ports,
     extraPorts: built.extraPorts,
-    startedAt: engine ? isoTime(engine.startedAtMs) : startedAt,
-    endedAt: isoTime(engine ? engine.endedAtMs : Date.now()),
+    startedAt: engine ? startIso(engine.startedAtMs) : startedAt,
+    endedAt: endIso(engine ? engine.endedAtMs : Date.now()),
   };
   const latency = engine?.srttMs ?? verdict.srttMs;
   if (latency !== null) result.latencyMs = Math.round(latency * 1000) / 1000;
