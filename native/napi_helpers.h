@@ -1,5 +1,6 @@
-// What earshot's addons share: the N-API calls every one of them makes the same way, and the life
-// of a descriptor polled on Node's own event loop (raw_tcp.c, tcp_connect.c).
+// What earshot's addons share: the N-API calls every one of them makes the same way, reading a
+// socket address from JavaScript, and the life of a descriptor polled on Node's own event loop
+// (raw_tcp.c, tcp_connect.c).
 #ifndef EARSHOT_NAPI_HELPERS_H
 #define EARSHOT_NAPI_HELPERS_H
 
@@ -7,9 +8,13 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static inline napi_value throw_type_error(napi_env env, const char *message) {
@@ -42,6 +47,36 @@ static inline void *external_data(napi_env env, napi_value value) {
       napi_get_value_external(env, value, &data) != napi_ok)
     return NULL;
   return data;
+}
+
+// A numeric address from JavaScript ("a.b.c.d", "x::y", or "fe80::1%eth0" with a zone by name or
+// number) and the port, as a socket address; its length, or 0 when it is not one.
+static inline socklen_t address_argument(napi_env env, napi_value value, uint16_t port, struct sockaddr_storage *out) {
+  char text[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+  size_t length = 0;
+  memset(out, 0, sizeof *out);
+  // A string that fills the buffer may have been cut short: not an address.
+  if (napi_get_value_string_utf8(env, value, text, sizeof text, &length) != napi_ok || length >= sizeof text - 1)
+    return 0;
+  struct sockaddr_in *v4 = (struct sockaddr_in *)out;
+  if (inet_pton(AF_INET, text, &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    return sizeof *v4;
+  }
+  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
+  char *zone = strchr(text, '%');
+  if (zone != NULL) {
+    *zone++ = '\0';
+    char *end = NULL;
+    unsigned long number = strtoul(zone, &end, 10);
+    v6->sin6_scope_id = *zone != '\0' && *end == '\0' ? (uint32_t)number : if_nametoindex(zone);
+    if (v6->sin6_scope_id == 0) return 0;
+  }
+  if (inet_pton(AF_INET6, text, &v6->sin6_addr) != 1) return 0;
+  v6->sin6_family = AF_INET6;
+  v6->sin6_port = htons(port);
+  return sizeof *v6;
 }
 
 typedef struct {
@@ -121,10 +156,10 @@ static inline void polled_fd_on_collected(napi_env env, void *data, void *hint) 
 }
 
 // Starts polling `fd` for `p` (whose on_close and on_free are set), `callback` to be woken by
-// `on_ready`. Returns 0 with the JavaScript handle in *external, or an errno: `fd` and `p` are then
-// closed and freed (or will be, when the handle made before the failure is collected).
-static inline int polled_fd_open(napi_env env, polled_fd *p, int fd, napi_value callback, const char *name,
-                                 uv_poll_cb on_ready, napi_value *external) {
+// `on_ready`. Returns { handle }, or { errno, message }: `fd` and `p` are then closed and freed (or
+// will be, when the handle made before the failure is collected).
+static inline napi_value polled_fd_open(napi_env env, polled_fd *p, int fd, napi_value callback, const char *name,
+                                        uv_poll_cb on_ready) {
   struct uv_loop_s *loop = NULL;
   p->env = env;
   p->fd = fd;
@@ -134,26 +169,28 @@ static inline int polled_fd_open(napi_env env, polled_fd *p, int fd, napi_value 
     if (p->on_close != NULL) p->on_close(p);
     close(fd);
     p->on_free(p);
-    return -status;
+    return errno_object(env, -status);
   }
   p->poll.data = p;
-  napi_value resource_name, resource;
+  napi_value resource_name, resource, external, result;
   napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource_name);
   napi_create_object(env, &resource);
   if (napi_create_reference(env, callback, 1, &p->callback) != napi_ok ||
       napi_async_init(env, resource, resource_name, &p->async_context) != napi_ok ||
       napi_add_async_cleanup_hook(env, polled_fd_on_teardown, p, &p->cleanup_hook) != napi_ok ||
-      napi_create_external(env, p, polled_fd_on_collected, NULL, external) != napi_ok) {
+      napi_create_external(env, p, polled_fd_on_collected, NULL, &external) != napi_ok) {
     polled_fd_close(p);
-    return ENOMEM;
+    return errno_object(env, ENOMEM);
   }
   p->owners = 2;
   status = uv_poll_start(&p->poll, UV_READABLE, on_ready);
   if (status != 0) {
     polled_fd_close(p);
-    return -status;
+    return errno_object(env, -status);
   }
-  return 0;
+  napi_create_object(env, &result);
+  napi_set_named_property(env, result, "handle", external);
+  return result;
 }
 
 // Calls the callback the way Node runs any I/O callback (napi_make_callback, not

@@ -12,7 +12,6 @@
 // close(handle) -> undefined; a second close does nothing. After close, send returns EBADF.
 #include "napi_helpers.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -88,12 +87,7 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
     return errno_object(env, ENOMEM);
   }
   s->base.on_free = free_socket;
-  napi_value external, result;
-  int error = polled_fd_open(env, &s->base, fd, argv[0], "earshot:raw-tcp", on_readable, &external);
-  if (error != 0) return errno_object(env, error);
-  napi_create_object(env, &result);
-  napi_set_named_property(env, result, "handle", external);
-  return result;
+  return polled_fd_open(env, &s->base, fd, argv[0], "earshot:raw-tcp", on_readable);
 }
 
 static napi_value send_segment(napi_env env, napi_callback_info info) {
@@ -113,21 +107,17 @@ static napi_value send_segment(napi_env env, napi_callback_info info) {
       array_type != napi_uint8_array)
     return throw_type_error(env, "segment must be a Uint8Array");
 
-  char text[INET_ADDRSTRLEN] = {0};
-  size_t text_length = 0;
-  struct sockaddr_in address;
-  memset(&address, 0, sizeof address);
-  address.sin_family = AF_INET;
-  if (napi_get_value_string_utf8(env, argv[2], text, sizeof text, &text_length) != napi_ok ||
-      inet_pton(AF_INET, text, &address.sin_addr) != 1)
+  // raw(7): for IPPROTO_TCP without IP_HDRINCL the port field must be 0; the segment carries the ports.
+  struct sockaddr_storage address;
+  socklen_t address_length = address_argument(env, argv[2], 0, &address);
+  if (address_length == 0 || address.ss_family != AF_INET)
     return throw_type_error(env, "address must be an IPv4 address in dotted form");
 
   int error = 0;
   if (s->base.closing) {
     error = EBADF;
   } else {
-    // raw(7): for IPPROTO_TCP without IP_HDRINCL the port field must be 0; the segment carries the ports.
-    while (sendto(s->base.fd, bytes, length, 0, (struct sockaddr *)&address, sizeof address) < 0) {
+    while (sendto(s->base.fd, bytes, length, 0, (struct sockaddr *)&address, address_length) < 0) {
       if (errno == EINTR) continue;
       error = errno;
       break;

@@ -16,8 +16,6 @@
 // close(handle) -> undefined: closes every socket; a second close does nothing.
 #include "napi_helpers.h"
 
-#include <arpa/inet.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <sys/epoll.h>
@@ -35,6 +33,10 @@
 // One shot: a socket reports once, then stays quiet until re-armed, so a kept socket (closed state,
 // always "writable") never wakes the loop while it waits.
 #define WATCHED_EVENTS (EPOLLOUT | EPOLLONESHOT)
+// A slot's connect: compare the two ends when it connects; a refusal may keep its socket; IPv6.
+#define FLAG_CHECK_SELF 1
+#define FLAG_REUSE 2
+#define FLAG_IPV6 4
 
 // base.fd is the epoll instance; the sockets are in `fds` and `spares`.
 typedef struct {
@@ -42,8 +44,7 @@ typedef struct {
   uint32_t capacity;
   int *fds;            // per slot: its socket, or -1
   uint32_t *serials;   // per slot: bumped on every connect, so a stale event is recognized
-  uint8_t *check_self; // per slot: compare the two ends when it connects
-  uint8_t *reuse;      // per slot: a refusal may keep its socket
+  uint8_t *flags;      // per slot: FLAG_CHECK_SELF, FLAG_REUSE, FLAG_IPV6
   int spares[2][SPARES_PER_FAMILY];
   int spare_count[2];
   napi_ref results_ref;
@@ -77,8 +78,7 @@ static void free_connector(polled_fd *p) {
   connector *c = (connector *)p;
   free(c->fds);
   free(c->serials);
-  free(c->check_self);
-  free(c->reuse);
+  free(c->flags);
   free(c);
 }
 
@@ -90,14 +90,6 @@ static int is_self_connect(int fd) {
       getpeername(fd, (struct sockaddr *)&peer, &peer_length) != 0)
     return 0;
   return local_length == peer_length && memcmp(&local, &peer, local_length) == 0;
-}
-
-// 0 for an IPv4 socket, 1 for IPv6, -1 when it cannot tell.
-static int family_index(int fd) {
-  int domain = 0;
-  socklen_t length = sizeof domain;
-  if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) != 0) return -1;
-  return domain == AF_INET ? 0 : domain == AF_INET6 ? 1 : -1;
 }
 
 static void on_ready(uv_poll_t *handle, int status, int events) {
@@ -134,9 +126,10 @@ static void on_ready(uv_poll_t *handle, int status, int events) {
     socklen_t error_length = sizeof error;
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &error_length) != 0) error = errno;
     // Writable without an error is a finished handshake (connect(2), EINPROGRESS).
-    int32_t outcome = error != 0 ? -error : (c->check_self[slot] && is_self_connect(fd) ? STATUS_SELF : 0);
-    int family = family_index(fd);
-    if (error == ECONNREFUSED && c->reuse[slot] && family >= 0 && c->spare_count[family] < SPARES_PER_FAMILY) {
+    uint8_t flags = c->flags[slot];
+    int32_t outcome = error != 0 ? -error : ((flags & FLAG_CHECK_SELF) && is_self_connect(fd) ? STATUS_SELF : 0);
+    int family = flags & FLAG_IPV6 ? 1 : 0;
+    if (error == ECONNREFUSED && (flags & FLAG_REUSE) && c->spare_count[family] < SPARES_PER_FAMILY) {
       c->fds[slot] = -1;
       c->spares[family][c->spare_count[family]++] = fd;
     } else {
@@ -183,50 +176,17 @@ static napi_value open_connector(napi_env env, napi_callback_info info) {
   c->base.on_free = free_connector;
   c->fds = malloc(capacity * sizeof *c->fds);
   c->serials = calloc(capacity, sizeof *c->serials);
-  c->check_self = calloc(capacity, sizeof *c->check_self);
-  c->reuse = calloc(capacity, sizeof *c->reuse);
+  c->flags = calloc(capacity, sizeof *c->flags);
   if (c->fds != NULL)
     for (uint32_t slot = 0; slot < capacity; slot++) c->fds[slot] = -1;
   c->capacity = c->fds != NULL ? capacity : 0;
-  if (c->fds == NULL || c->serials == NULL || c->check_self == NULL || c->reuse == NULL ||
+  if (c->fds == NULL || c->serials == NULL || c->flags == NULL ||
       napi_create_reference(env, argv[1], 1, &c->results_ref) != napi_ok) {
     close(epoll_fd);
     free_connector(&c->base);
     return errno_object(env, ENOMEM);
   }
-  napi_value external, result;
-  int error = polled_fd_open(env, &c->base, epoll_fd, argv[2], "earshot:tcp-connect", on_ready, &external);
-  if (error != 0) return errno_object(env, error);
-  napi_create_object(env, &result);
-  napi_set_named_property(env, result, "handle", external);
-  return result;
-}
-
-// Parses "a.b.c.d", "x::y" or "fe80::1%eth0" (a zone by name or number) and the port.
-static socklen_t parse_address(const char *text, uint32_t port, struct sockaddr_storage *out) {
-  memset(out, 0, sizeof *out);
-  struct sockaddr_in *v4 = (struct sockaddr_in *)out;
-  if (inet_pton(AF_INET, text, &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons((uint16_t)port);
-    return sizeof *v4;
-  }
-  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
-  char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
-  if (strlen(text) >= sizeof host) return 0;
-  strcpy(host, text);
-  char *zone = strchr(host, '%');
-  if (zone != NULL) {
-    *zone++ = '\0';
-    char *end = NULL;
-    unsigned long number = strtoul(zone, &end, 10);
-    v6->sin6_scope_id = *zone != '\0' && *end == '\0' ? (uint32_t)number : if_nametoindex(zone);
-    if (v6->sin6_scope_id == 0) return 0;
-  }
-  if (inet_pton(AF_INET6, host, &v6->sin6_addr) != 1) return 0;
-  v6->sin6_family = AF_INET6;
-  v6->sin6_port = htons((uint16_t)port);
-  return sizeof *v6;
+  return polled_fd_open(env, &c->base, epoll_fd, argv[2], "earshot:tcp-connect", on_ready);
 }
 
 // Starts a connect on a kept socket of the family; the socket, or -1 when none would take it.
@@ -254,20 +214,17 @@ static napi_value connect_slot(napi_env env, napi_callback_info info) {
   napi_value argv[6];
   uint32_t slot = 0, port = 0;
   bool check_self = false, reuse = false;
-  char text[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
-  size_t text_length = 0;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 6)
     return throw_type_error(env, "connect(handle, slot, address, port, checkSelf, reuse) takes 6 arguments");
   connector *c = external_data(env, argv[0]);
   if (c == NULL) return throw_type_error(env, "handle must come from open()");
   if (napi_get_value_uint32(env, argv[1], &slot) != napi_ok || slot >= c->capacity)
     return throw_type_error(env, "slot must be below the capacity given to open()");
-  if (napi_get_value_string_utf8(env, argv[2], text, sizeof text, &text_length) != napi_ok ||
-      napi_get_value_uint32(env, argv[3], &port) != napi_ok || port > 65535 ||
+  if (napi_get_value_uint32(env, argv[3], &port) != napi_ok || port > 65535 ||
       napi_get_value_bool(env, argv[4], &check_self) != napi_ok || napi_get_value_bool(env, argv[5], &reuse) != napi_ok)
-    return throw_type_error(env, "address must be a string, port 0-65535, checkSelf and reuse booleans");
+    return throw_type_error(env, "port must be 0-65535, checkSelf and reuse booleans");
   struct sockaddr_storage address;
-  socklen_t address_length = parse_address(text, port, &address);
+  socklen_t address_length = address_argument(env, argv[2], (uint16_t)port, &address);
   if (address_length == 0) return throw_type_error(env, "address must be a numeric IPv4 or IPv6 address");
   if (c->base.closing) return int_value(env, -EBADF);
   if (c->fds[slot] >= 0) return throw_type_error(env, "slot is in use");
@@ -296,8 +253,8 @@ static napi_value connect_slot(napi_env env, napi_callback_info info) {
   }
   c->serials[slot] = serial;
   c->fds[slot] = fd;
-  c->check_self[slot] = check_self;
-  c->reuse[slot] = reuse;
+  c->flags[slot] = (check_self ? FLAG_CHECK_SELF : 0) | (reuse ? FLAG_REUSE : 0) |
+                   (address.ss_family == AF_INET6 ? FLAG_IPV6 : 0);
   return int_value(env, 0);
 }
 

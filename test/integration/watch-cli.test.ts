@@ -1,15 +1,19 @@
 // `earshot watch`, `earshot history` and `verify --save` as a user runs them, in namespaces: events as
 // JSON lines, SIGTERM, a restart, the periodic verify catching a listener a doctored /proc hides,
-// SIGHUP re-reading the baseline, and a store on a read-only disk or taken by another watch.
+// SIGHUP re-reading the baseline, a store on a read-only disk or taken by another watch, and
+// --syslog given several times.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { HistoryReport } from '../../src/model.js';
 import { earshotCommand, runEarshot } from '../helpers/cli.js';
-import { skipUnless } from '../helpers/needs.js';
-import { withNetns } from '../helpers/netns/netns.js';
+import { meets, skipUnless } from '../helpers/needs.js';
+import { waitForLine, withNetns } from '../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import { WatchProcess } from '../watch/cli-process.js';
 import { eventProblems, historyProblems } from '../watch/event-schema.js';
+
+const syslogReceiver = fileURLToPath(new URL('../watch/syslog-receiver.py', import.meta.url));
 
 let temp: TempDir;
 before(async () => {
@@ -18,6 +22,18 @@ before(async () => {
 after(async () => {
   await temp.remove();
 });
+
+// A command prefix: run the rest of the command line after `mounts`, in a mount namespace of its own.
+const withOwnMounts = (mounts: string) => [
+  'unshare',
+  '-m',
+  '--propagation',
+  'private',
+  'sh',
+  '-c',
+  `${mounts} && exec "$@"`,
+  'sh',
+];
 
 const at = (type: string, port: number) => (event: { type: string; port: number | null }) =>
   event.type === type && event.port === port;
@@ -92,16 +108,7 @@ describe('earshot watch and history (CLI)', {
       const db = `${temp.path}/hidden.db`;
       const watch = new WatchProcess(['--db', db, '-p', '31000-32000', '--no-udp', '--verify-every', '1h'], {
         ns,
-        prefix: [
-          'unshare',
-          '-m',
-          '--propagation',
-          'private',
-          'sh',
-          '-c',
-          `mount --bind ${fake} /proc/$$/net && exec "$@"`,
-          'sh',
-        ],
+        prefix: withOwnMounts(`mount --bind ${fake} /proc/$$/net`),
       });
       try {
         const finding = await watch.event(
@@ -190,17 +197,10 @@ describe('earshot watch and history (CLI)', {
       assert.equal(await first.stop(), 0);
 
       const folder = `${temp.path}/store-errors`;
-      const readOnly = (args: string[]) =>
-        ns.exec('unshare', [
-          '-m',
-          '--propagation',
-          'private',
-          'sh',
-          '-c',
-          `mount --bind ${folder} ${folder} && mount -o remount,bind,ro ${folder} && exec "$@"`,
-          'sh',
-          ...earshotCommand(args),
-        ]);
+      const [unshare, ...readOnlyMounts] = withOwnMounts(
+        `mount --bind ${folder} ${folder} && mount -o remount,bind,ro ${folder}`,
+      );
+      const readOnly = (args: string[]) => ns.exec(unshare!, [...readOnlyMounts, ...earshotCommand(args)]);
       const write = await readOnly(['watch', '--db', db, '--verify-every', '0']);
       assert.equal(write.code, 69, write.stderr);
       assert.match(write.stderr, /cannot be written/);
@@ -208,6 +208,57 @@ describe('earshot watch and history (CLI)', {
       const read = await readOnly(['history', '--db', db, '--json']);
       assert.equal(read.code, 0, read.stderr);
       assert.deepEqual(historyProblems(JSON.parse(read.stdout)), []);
+    });
+  });
+
+  it('delivers each event to every --syslog socket, a bare --syslog being /dev/log', async (t) => {
+    if (!meets(t, { commands: ['logger'] })) return;
+    await withNetns('watch-syslogs', async (ns) => {
+      const sockets = ['first', 'second', 'dev-log'].map((name) => `${temp.path}/${name}.sock`);
+      const received = new Map<string, string[]>();
+      for (const socket of sockets) {
+        const receiver = ns.spawn('python3', [syslogReceiver, socket]);
+        await waitForLine(receiver, /^ready$/m, 20_000);
+        const messages: string[] = [];
+        received.set(socket, messages);
+        receiver.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+          messages.push(...chunk.split('\n').filter((line) => line.startsWith('<')));
+        });
+      }
+      const [first, second, devLog] = sockets as [string, string, string];
+      // /dev/log is the third receiver's socket in watch's own mount namespace only: a tmpfs over /dev
+      // holding /dev/null (for the children watch starts) and the link.
+      const realDev = `${temp.path}/real-dev`;
+      await ns.execOk('mkdir', ['-p', realDev]);
+      const db = `${temp.path}/syslogs.db`;
+      const watch = new WatchProcess(
+        ['--db', db, '--verify-every', '0', '--syslog', first, '--syslog', '--syslog', second],
+        {
+          ns,
+          prefix: withOwnMounts(
+            `mount --rbind /dev ${realDev} && mount -t tmpfs earshot-dev /dev && touch /dev/null && mount --bind ${realDev}/null /dev/null && ln -s ${devLog} /dev/log`,
+          ),
+        },
+      );
+      try {
+        await watch.started();
+        await ns.listen(['tcp:127.0.0.1:7621']);
+        const opened = await watch.event(at('listener-opened', 7621), 'listener-opened 7621');
+        const deadline = Date.now() + 30_000;
+        const delivered = (socket: string) =>
+          received.get(socket)!.some((message) => message.includes(`id="${opened.id}"`));
+        while (!sockets.every(delivered) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        for (const socket of sockets) {
+          assert.ok(delivered(socket), `${socket} received the event; stderr: ${watch.stderr}`);
+          const message = received.get(socket)!.find((line) => line.includes(`id="${opened.id}"`))!;
+          assert.match(message, / earshot \d+ listener-opened \[earshot@32473 .*port="7621"/);
+        }
+        assert.doesNotMatch(watch.stderr, /delivery failed/);
+      } finally {
+        assert.equal(await watch.stop(), 0, watch.stderr);
+      }
     });
   });
 });

@@ -1,6 +1,6 @@
 // `earshot watch`: report every listener that opens, closes or changes hands, and what a periodic
 // verify finds, until SIGTERM or Ctrl-C. Wiring only: parse, open the store, startWatch, wait.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { EarshotEvent } from '../../model.js';
 import { renderEventLine } from '../../report/event-text.js';
 import { stringifySafeJson } from '../../report/safe-json.js';
@@ -18,7 +18,7 @@ interface WatchCommandOptions extends WatchCliOptions {
   json?: boolean;
   webhook: string[];
   exec: string[];
-  syslog?: boolean | string;
+  syslog: string[];
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -27,9 +27,7 @@ function buildSinks(options: WatchCommandOptions): Sink[] {
   return [
     ...options.webhook.map((url) => webhookSink({ url })),
     ...options.exec.map((command) => execSink({ command })),
-    ...(options.syslog
-      ? [syslogSink({ socketPath: typeof options.syslog === 'string' ? options.syslog : '/dev/log' })]
-      : []),
+    ...options.syslog.map((socketPath) => syslogSink({ socketPath })),
   ];
 }
 
@@ -89,7 +87,15 @@ export function watchCommand(): Command {
       collect,
       [],
     )
-    .option('--syslog [socket]', 'send each event to syslog as RFC 5424 (default socket /dev/log)')
+    .addOption(
+      new Option(
+        '--syslog [socket]',
+        'send each event as RFC 5424 to the syslog SOCKET, /dev/log when none is given (repeatable)',
+      )
+        .preset('/dev/log')
+        .argParser(collect)
+        .default([]),
+    )
     .addHelpText(
       'after',
       `

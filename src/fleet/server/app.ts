@@ -6,6 +6,7 @@ import Fastify, { type FastifyHttpsOptions, type FastifyInstance, type FastifySe
 import { stringifySafeJson } from '../../report/safe-json.js';
 import { registerAgentRoutes } from './agent-routes.js';
 import { authenticate } from './auth/authenticate.js';
+import { isStorableText, unstorableTextPath } from './body-schemas.js';
 import type { ServerContext } from './context.js';
 import { HttpError, sendHttpError, toHttpError } from './http-errors.js';
 import { buildOpenApi } from './openapi.js';
@@ -20,6 +21,15 @@ const FORM_LIMIT_BYTES = 16 * 1024;
 /** Pages load only earshot's own stylesheet: no script, no inline style, no frame, no form elsewhere. */
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+function unstorableError(path: string): HttpError {
+  return new HttpError(
+    400,
+    'invalid-body',
+    `${path}: holds a NUL character (U+0000) or an unpaired UTF-16 surrogate, which the database cannot store; remove it.`,
+    { path },
+  );
+}
 
 /** Builds the application (not yet listening). `https` makes it a TLS server. */
 export function buildApp(context: ServerContext, https?: { cert: string; key: string }): FastifyInstance {
@@ -40,17 +50,24 @@ export function buildApp(context: ServerContext, https?: { cert: string; key: st
     'application/json',
     { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
     (request, text, done) => {
+      let body: unknown;
       try {
-        const body = JSON.parse(text as string) as unknown;
-        request.rawJson = text as string;
-        done(null, body);
+        body = JSON.parse(text as string) as unknown;
       } catch (error) {
         done(
           new HttpError(400, 'invalid-json', `The body is not valid JSON: ${(error as Error).message}.`, {
             path: '/',
           }),
         );
+        return;
       }
+      const unstorable = unstorableTextPath(text as string, body);
+      if (unstorable !== null) {
+        done(unstorableError(unstorable));
+        return;
+      }
+      request.rawJson = text as string;
+      done(null, body);
     },
   );
   app.addContentTypeParser(
@@ -77,6 +94,26 @@ export function buildApp(context: ServerContext, https?: { cert: string; key: st
   // Every JSON reply (API answers, errors) through the one safe serializer: a process name an agent
   // reported, or a path a client sent, reaches the reader's terminal or page escaped.
   app.setReplySerializer((payload) => stringifySafeJson(payload, 0));
+
+  // The URL's parameters and a form's fields: what PostgreSQL cannot store is refused here (JSON
+  // bodies were checked as they were parsed).
+  app.addHook('preHandler', async (request) => {
+    const fields = [
+      ['/querystring/', request.params],
+      ['/querystring/', request.query],
+      [
+        '/',
+        request.headers['content-type']?.startsWith('application/x-www-form-urlencoded')
+          ? request.body
+          : null,
+      ],
+    ] as const;
+    for (const [prefix, values] of fields) {
+      for (const [name, value] of Object.entries((values ?? {}) as Record<string, unknown>)) {
+        if (typeof value === 'string' && !isStorableText(value)) throw unstorableError(`${prefix}${name}`);
+      }
+    }
+  });
 
   app.setErrorHandler((error, _request, reply) => {
     const failure = toHttpError(error);

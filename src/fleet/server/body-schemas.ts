@@ -129,3 +129,36 @@ export function compileBodyValidators(schemas: ApiSchemas): {
     };
   return { snapshot: wrap(ajv.compile(schemas.snapshot)), eventBatch: wrap(ajv.compile(schemas.eventBatch)) };
 }
+
+// PostgreSQL's text and jsonb cannot hold U+0000, and UTF-8 has no encoding for an unpaired UTF-16
+// surrogate: a string holding either fails in the database, so it is refused before it gets there.
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// In JSON text decoded from UTF-8 both can only arrive as \u escapes: without one, no walk is needed.
+const MAY_HOLD_UNSTORABLE = /\\u(?:0000|d[89a-f])/i;
+
+/** True when PostgreSQL can store `text`: no U+0000 and no unpaired surrogate. */
+export function isStorableText(text: string): boolean {
+  return !text.includes('\u0000') && !UNPAIRED_SURROGATE.test(text);
+}
+
+/** The JSON pointer of the first key or string of a parsed JSON body that PostgreSQL cannot store, or null. */
+export function unstorableTextPath(json: string, body: unknown): string | null {
+  if (!MAY_HOLD_UNSTORABLE.test(json)) return null;
+  // A stack, not recursion: a body may nest as deep as 2 MB of brackets allows.
+  const stack: { value: unknown; path: string }[] = [{ value: body, path: '' }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (!isStorableText(value)) return path || '/';
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: `${path}/${i}` });
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value).reverse()) {
+        const at = `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+        if (!isStorableText(key)) return at;
+        stack.push({ value: item, path: at });
+      }
+    }
+  }
+  return null;
+}

@@ -24,11 +24,14 @@ const hostLabel = (host: HostResult): string => {
   return host.hostnames.length > 0 ? `${escapeForTerminal(host.hostnames[0]!)} (${address})` : address;
 };
 
+// Made once: createColors builds a function per colour, and a /16 renders 65,536 hosts.
+const COLORS = { on: createColors(true), off: createColors(false) };
+
 const formatSeconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10 ? 5 : 3)}s`;
 
 /** One host's block: status, folded ports, and the PORT STATE SERVICE table. */
 export function renderHostText(host: HostResult, options: ScanTextOptions = {}): string {
-  const c = createColors(options.color ?? false);
+  const c = options.color ? COLORS.on : COLORS.off;
   if (host.status === 'down') {
     return `earshot scan report for ${hostLabel(host)}\nHost seems down (${host.statusReason}).\n\n`;
   }

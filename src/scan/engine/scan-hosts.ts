@@ -10,8 +10,7 @@ import type { ScanTarget } from '../targets/targets.js';
 import { ProbeTeam } from '../threads/probe-team.js';
 import { prewarmScanThreads } from '../threads/worker-pool.js';
 import { type DiscoveryResult, discoverHosts } from './discovery.js';
-import type { EngineHostResult } from './host-roster.js';
-import { buildPortResults } from './port-results.js';
+import { buildHostResult, type FinishedHost } from './host-result.js';
 import { ResultQueue } from './queues.js';
 import { resolveTiming, type TimingOptions, type TimingPreset } from './timing.js';
 
@@ -145,14 +144,6 @@ async function* scanProtocol(
 /** Options of a UDP scan: those of a TCP scan. */
 export type UdpScanOptions = TcpScanOptions;
 
-/** A host the pass is done with: its discovery verdict and, when it was probed, the engine's result. */
-interface FinishedHost {
-  target: ScanTarget;
-  verdict: DiscoveryResult;
-  engine: EngineHostResult | null;
-  startedAt: string;
-}
-
 async function* scanGroups(
   targets: Iterable<ScanTarget>,
   options: TcpScanOptions,
@@ -188,26 +179,8 @@ async function* scanGroups(
     done += count;
     options.onProgress?.({ done, total });
   };
-  const toResult = async ({ target, verdict, engine, startedAt }: FinishedHost): Promise<HostResult> => {
-    const built = engine
-      ? buildPortResults(ports, engine.outcomes, await getCatalog(), options.listAllPorts ?? false, protocol)
-      : { ports: [], extraPorts: [] };
-    const result: HostResult = {
-      address: target.address,
-      family: target.family,
-      hostnames: target.hostnames,
-      status: verdict.status,
-      statusReason: verdict.reason,
-      ports: built.ports,
-      extraPorts: built.extraPorts,
-      startedAt: engine ? new Date(engine.startedAtMs).toISOString() : startedAt,
-      endedAt: engine ? new Date(engine.endedAtMs).toISOString() : new Date().toISOString(),
-    };
-    const latency = engine?.srttMs ?? verdict.srttMs;
-    if (latency !== null) result.latencyMs = Math.round(latency * 1000) / 1000;
-    if (engine?.timedOut) result.timedOut = true;
-    return result;
-  };
+  const toResult = async (host: FinishedHost): Promise<HostResult> =>
+    buildHostResult(host, ports, await getCatalog(), options.listAllPorts ?? false, protocol);
 
   const finished = new ResultQueue<FinishedHost>();
   const probing = new Map<number, Omit<FinishedHost, 'engine'>>();
