@@ -2,7 +2,7 @@
 // `nmap -n -sT -Pn -T4` in the same namespace, in turn, each run checked exact (80/open on all
 // 65,536 hosts, 22 and 443 closed) and measured for wall time, CPU and peak RSS (GNU time's %M).
 // The targets: no slower than nmap, peak RSS ≤ 150 MB. Every address answers because the namespace
-// routes 10.231.0.0/16 to its own loopback (NETNS-NOTES), with bench/c/accept-sink.c accepting on
+// routes 10.231.0.0/16 to its own loopback (docs/netns.md), with bench/c/accept-sink.c accepting on
 // 0.0.0.0:80. Needs root: it re-runs itself in a fresh network namespace (unshare --net).
 // `npm run bench` runs it; BENCH_ROUNDS sets the rounds (default 3).
 import { execFileSync, spawn } from 'node:child_process';

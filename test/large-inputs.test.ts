@@ -13,10 +13,10 @@ import { parseBaseline } from '../src/reconcile/baseline.js';
 import { reconcile } from '../src/reconcile/reconcile.js';
 import { renderTable } from '../src/report/table.js';
 import { runEarshot } from './helpers/cli.js';
+import { fixturePath } from './helpers/fixtures.js';
 import { skipUnlessRoot } from './helpers/netns/netns.js';
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
-const fixtures = fileURLToPath(new URL('./fixtures/proc/', import.meta.url));
 
 // A spread into a call's arguments: push/unshift, Math.max/min, String.fromCharCode/fromCodePoint
 // (array and object literals, `[...a]`, are not calls and are fine).
@@ -57,12 +57,12 @@ describe('inputs of hundreds of thousands of items', () => {
 
   it('reads a socket table of 200,000 malformed lines: each a warning, no crash', async () => {
     const root = join(work, 'proc');
-    cpSync(join(fixtures, 'ypbind'), root, { recursive: true, verbatimSymlinks: true });
+    cpSync(fixturePath('proc/ypbind'), root, { recursive: true, verbatimSymlinks: true });
     const header = readFileSync(join(root, 'net', 'tcp'), 'latin1').split('\n')[0];
     writeFileSync(join(root, 'net', 'tcp'), `${header}\n${'   0: garbage\n'.repeat(MANY)}`);
-    const inventory = await readSockets({ procRoot: root, passwdPath: join(fixtures, 'passwd') });
+    const inventory = await readSockets({ procRoot: root, passwdPath: fixturePath('proc/passwd') });
     assert.equal(inventory.warnings.filter((w) => w.source.endsWith('net/tcp')).length, MANY);
-    const cli = await runEarshot(['local', '--proc-root', root, '--passwd-file', join(fixtures, 'passwd')]);
+    const cli = await runEarshot(['local', '--proc-root', root, '--passwd-file', fixturePath('proc/passwd')]);
     assert.equal(cli.code, 0, cli.stderr.slice(-2000));
     assert.match(cli.stderr, new RegExp(`earshot: warning: ${MANY - 20 + 0} more warnings`));
   });

@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { VerifyReport } from '../model.js';
 import { escapeForTerminal } from '../report/terminal-escape.js';
-import { openStore } from '../store/open-store.js';
+import { checkStorePath, openStore } from '../store/open-store.js';
 import { recordVerifyRun } from '../store/verify-record.js';
 
 /** /var/lib/earshot/earshot.db as root, else $XDG_STATE_HOME/earshot/earshot.db (~/.local/state/...). */
@@ -14,6 +14,11 @@ export function defaultDbPath(): string {
   // XDG Base Directory: a relative path in the variable is invalid and must be ignored.
   const base = state?.startsWith('/') ? state : join(homedir(), '.local', 'state');
   return join(base, 'earshot', 'earshot.db');
+}
+
+/** Checks verify --save's store before the run: a FIFO, a device or a folder as --db fails at once. */
+export function checkSavePath(db: string | undefined): void {
+  checkStorePath(db ?? defaultDbPath());
 }
 
 /** verify --save: records the report and its findings; says where on stderr. */

@@ -17,6 +17,19 @@ const REWRITES: Readonly<Record<string, readonly string[]>> = {
   '-p-': ['-p', '1-65535'],
 };
 
+// The long option each of nmap's one-for-one spellings becomes, and back: messages and help name an
+// option as the user types it ("-iL"), not as commander holds it ("--iL").
+const NMAP_SPELLINGS: ReadonlyMap<string, string> = new Map(
+  Object.entries(REWRITES)
+    .filter(([, to]) => to.length === 1 && to[0]!.startsWith('--'))
+    .map(([from, to]) => [to[0]!, from]),
+);
+
+/** nmap's spelling of a long option earshot defines for it ("--iL" → "-iL"), else undefined. */
+export function nmapSpelling(longFlag: string | undefined): string | undefined {
+  return longFlag === undefined ? undefined : NMAP_SPELLINGS.get(longFlag);
+}
+
 /** Rewrites -iL, -Pn, -sT, -sU, -sS, -sV and -p- for `scan` and `verify`; other commands' arguments pass unchanged. */
 export function normaliseScanArgs(argv: readonly string[]): string[] {
   if (!argv.some((arg) => COMMANDS_WITH_NMAP_OPTIONS.has(arg))) return [...argv];

@@ -27,16 +27,26 @@ export function parsePortList(text: string, options: { allowZero?: boolean } = {
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** "500ms", "1s", "15m", "24h", "90d" (a bare number is seconds) → milliseconds. ERR_OPTION otherwise. */
-export function parseDuration(text: string, option: string): number {
+/**
+ * "500ms", "1s", "1.5h", "24h", "90d" (a bare number is seconds) → milliseconds; at least `minMs`
+ * when given (a duration that must not be 0). ERR_OPTION otherwise.
+ */
+export function parseDuration(text: string, option: string, options: { minMs?: number } = {}): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!match) {
+  const ms = match ? Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 's']!) : Number.NaN;
+  if (!match || !Number.isSafeInteger(ms)) {
     throw new EarshotError(
       'ERR_OPTION',
       `Invalid ${option} "${text}": write a number with a unit, such as 500ms, 1s, 15m, 24h or 90d.`,
     );
   }
-  return Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 's']!);
+  if (options.minMs !== undefined && ms < options.minMs) {
+    throw new EarshotError(
+      'ERR_OPTION',
+      `Invalid ${option} "${text}": give at least ${options.minMs} ms, such as 90s, 15m, 1.5h or 1d.`,
+    );
+  }
+  return ms;
 }
 
 /** --since: a duration back from now ("24h") or an ISO 8601 time → an ISO 8601 time. */

@@ -5,7 +5,7 @@ import { escapeForTerminal } from '../report/terminal-escape.js';
 import { VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
 import { installInterruptHandler, startCommand } from './interrupt.js';
-import { expandNmapOutputFlags, normaliseScanArgs } from './nmap-args.js';
+import { expandNmapOutputFlags, nmapSpelling, normaliseScanArgs } from './nmap-args.js';
 import { printError } from './print-error.js';
 
 /**
@@ -70,7 +70,7 @@ function refuseEmptyPaths(command: Command): void {
   for (const option of command.options) {
     if (!PATH_PLACEHOLDER.test(option.flags)) continue;
     if (command.getOptionValue(option.attributeName()) === '') {
-      const name = option.long ?? option.short ?? option.flags;
+      const name = nmapSpelling(option.long) ?? option.long ?? option.short ?? option.flags;
       throw new EarshotError('ERR_OPTION', `${name} needs a path, not an empty string.`);
     }
   }
@@ -87,6 +87,12 @@ function refuseEmptyPaths(command: Command): void {
 /** Exit-time setup for every command: errors become statuses, commander's own messages are escaped. */
 function configure(command: Command): void {
   command.exitOverride();
+  // Help and commander's own messages ("option '-iL <file>' argument missing") name nmap's options as
+  // the user types them; `--iL` is still accepted, as the long option the rewrite gives.
+  for (const option of command.options) {
+    const spelled = nmapSpelling(option.long);
+    if (spelled) option.flags = option.flags.replace(option.long!, spelled);
+  }
   command.configureOutput({
     outputError: (text, write) => write(escapeForTerminal(text, { keepNewlines: true })),
   });

@@ -35,7 +35,7 @@ export function readTableText(path: string): string {
  */
 export function readTcpListeningPrefix(path: string, chunkBytes = DEFAULT_CHUNK_BYTES): string {
   const kind = INPUT_FILES.socketTable;
-  const fd = openRegularFileSync(path, kind);
+  const fd = openRegularFileSync(path, { kind });
   try {
     const buffer = Buffer.allocUnsafe(chunkBytes);
     let kept = '';

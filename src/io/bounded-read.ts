@@ -15,6 +15,11 @@ export interface BoundedReadOptions {
   signal?: AbortSignal;
   /** How the bytes are decoded; latin1 for kernel tables, where a garbled byte must not change lengths. */
   encoding?: 'utf8' | 'latin1';
+  /**
+   * A check of the opened regular file before it is read (the agent token's mode): throws the
+   * kind's EarshotError (`inputFileError`) to refuse it.
+   */
+  inspect?: (stats: Stats) => void;
 }
 
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
@@ -55,16 +60,24 @@ export function inputFileError(
   return new EarshotError(kind.code, `Cannot read the ${kind.what} ${quote(path)}: ${problem}.`, { cause });
 }
 
+/** What a path that is not a regular file is, in words ("a named pipe (FIFO)"); null for a regular file. */
+export function fileTypeName(stats: Stats): string | null {
+  if (stats.isFile()) return null;
+  if (stats.isDirectory()) return 'a folder';
+  if (stats.isFIFO()) return 'a named pipe (FIFO)';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
 /** Why a file of this type cannot be read as a file, or null for a regular file. */
 export function fileTypeProblem(stats: Stats): string | null {
-  if (stats.isFile()) return null;
-  if (stats.isDirectory()) return 'it is a folder, not a file; give the path of a file';
+  const name = fileTypeName(stats);
+  if (name === null) return null;
+  if (stats.isDirectory()) return `it is ${name}, not a file; give the path of a file`;
   if (stats.isFIFO())
-    return 'it is a named pipe (FIFO), which earshot does not read; save the data to a file and give that';
-  if (stats.isCharacterDevice() || stats.isBlockDevice())
-    return 'it is a device, not a file; give a regular file';
-  if (stats.isSocket()) return 'it is a socket, not a file; give a regular file';
-  return 'it is not a regular file';
+    return `it is ${name}, which earshot does not read; save the data to a file and give that`;
+  return `it is ${name}, not a file; give a regular file`;
 }
 
 /** What an errno from open or read means for the user, with the fix. */
@@ -104,10 +117,12 @@ export const tooBig = (kind: InputFileKind): string =>
   `it is larger than ${formatBytes(kind.maxBytes)}, the most earshot reads of a ${kind.what} (see docs/input-limits.md)`;
 
 // A regular file's size is known before reading it (procfs files say 0 and are checked as they are read).
-function checkOpened(stats: Stats, kind: InputFileKind, path: string): void {
+function checkOpened(stats: Stats, path: string, options: Omit<BoundedReadOptions, 'signal'>): void {
+  const { kind } = options;
   const problem = fileTypeProblem(stats);
   if (problem) throw inputFileError(kind, path, problem);
   if (stats.size > kind.maxBytes) throw inputFileError(kind, path, tooBig(kind));
+  options.inspect?.(stats);
 }
 
 /** Reads a regular file of at most `kind.maxBytes`; anything else is the kind's EarshotError. */
@@ -117,7 +132,7 @@ export async function readBoundedTextFile(path: string, options: BoundedReadOpti
   let handle: FileHandle | undefined;
   try {
     handle = await open(path, OPEN_FLAGS);
-    checkOpened(await handle.stat(), kind, path);
+    checkOpened(await handle.stat(), path, options);
     const buffer = new ReadBuffer(kind.maxBytes);
     for (;;) {
       signal?.throwIfAborted();
@@ -141,11 +156,12 @@ export async function readBoundedTextFile(path: string, options: BoundedReadOpti
  * Opens a file for a synchronous bounded read (O_NONBLOCK, then fstat): the descriptor of a regular
  * file within the cap, or the kind's EarshotError. The caller reads at most `kind.maxBytes` and closes it.
  */
-export function openRegularFileSync(path: string, kind: InputFileKind): number {
+export function openRegularFileSync(path: string, options: Omit<BoundedReadOptions, 'signal'>): number {
+  const { kind } = options;
   let fd: number | undefined;
   try {
     fd = openSync(path, OPEN_FLAGS);
-    checkOpened(fstatSync(fd), kind, path);
+    checkOpened(fstatSync(fd), path, options);
     return fd;
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
@@ -160,7 +176,7 @@ export function openRegularFileSync(path: string, kind: InputFileKind): number {
  */
 export function readBoundedTextFileSync(path: string, options: Omit<BoundedReadOptions, 'signal'>): string {
   const { kind } = options;
-  const fd = openRegularFileSync(path, kind);
+  const fd = openRegularFileSync(path, options);
   try {
     const buffer = new ReadBuffer(kind.maxBytes);
     for (;;) {

@@ -3,7 +3,8 @@
 // above what the file holds in real use, so that real files are never refused.
 import type { EarshotErrorCode } from '../errors.js';
 
-const MiB = 1024 * 1024;
+const KiB = 1024;
+const MiB = 1024 * KiB;
 
 /** What a bounded read needs to know about one kind of file. */
 export interface InputFileKind {
@@ -51,6 +52,19 @@ export const INPUT_FILES = {
   conntrack: { what: 'conntrack table', maxBytes: 256 * MiB, code: 'ERR_PROC_READ', missingHint: checkPath },
   /** /proc/<pid>/{stat,status,cmdline,cgroup} and /proc/stat: cmdline is at most ARG_MAX (2 MiB). */
   processFile: { what: 'process file', maxBytes: 4 * MiB, code: 'ERR_PROC_READ', missingHint: checkPath },
+  /** `agent --token-file`: one token of at most 512 characters on one line. */
+  agentToken: {
+    what: 'token file',
+    maxBytes: 4 * KiB,
+    code: 'ERR_OPTION',
+    missingHint: () => 'write the token that `earshot server token --agent HOST` printed into it',
+  },
+  /** `agent --ca`: PEM certificates; Debian's whole CA bundle is ~220 KiB. */
+  caCertificate: { what: 'CA file', maxBytes: 4 * MiB, code: 'ERR_OPTION', missingHint: checkPath },
+  /** `server --tls-cert`: a PEM certificate and its chain (a few KiB). */
+  tlsCertificate: { what: 'TLS certificate', maxBytes: 4 * MiB, code: 'ERR_OPTION', missingHint: checkPath },
+  /** `server --tls-key`: a PEM private key (an RSA 16384-bit key is ~13 KiB). */
+  tlsKey: { what: 'TLS key', maxBytes: 4 * MiB, code: 'ERR_OPTION', missingHint: checkPath },
 } as const satisfies Record<string, InputFileKind>;
 
 /** The name of one kind of input file. */

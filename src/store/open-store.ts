@@ -2,11 +2,22 @@
 // process killed at any moment leaves a database that SQLite recovers on the next open), migrated
 // to this earshot's schema. A file it cannot use safely (locked, damaged, read-only, or written by
 // a newer earshot) is an error naming the file and the way out, and is left exactly as it was.
-import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  type Stats,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { EarshotError, errnoCode } from '../errors.js';
+import { EarshotError, errnoCode, quote } from '../errors.js';
+import { fileTypeName } from '../io/bounded-read.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { Store } from './store.js';
 import { isReadOnlyError, storeError } from './store-errors.js';
@@ -19,6 +30,29 @@ export interface OpenStoreOptions {
   busyTimeoutMs?: number;
   /** Run SQLite's quick_check before use (default true): a damaged file is refused, not written to. */
   check?: boolean;
+}
+
+/**
+ * Refuses a store path that exists and is not a regular file (ERR_OPTION, a usage error): SQLite
+ * would wait forever on a FIFO, read /dev/zero as an empty database ("schema 0"), or fail obscurely
+ * on a folder. A path that does not exist yet is fine (the store is created there). Checked before
+ * anything is opened, and by `verify --save` before the run, so that a bad --db fails at once.
+ */
+export function checkStorePath(path: string): void {
+  if (path === ':memory:') return;
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    // Missing (created on open) or unreachable: opening says which, with the fix.
+    return;
+  }
+  const what = fileTypeName(stats);
+  if (what === null) return;
+  throw new EarshotError(
+    'ERR_OPTION',
+    `Cannot use the history store ${quote(path)}: it is ${what}, not a regular file; give --db the path of an earshot database file (earshot creates one where there is none).`,
+  );
 }
 
 function checkWritable(path: string): void {
@@ -74,10 +108,12 @@ function migrate(db: BetterSqlite3.Database): void {
 /**
  * Opens (creating it and its folder when needed, unless readOnly) the history store at `path`, or an
  * in-memory one for `:memory:`. Throws ERR_STORE_LOCKED, ERR_STORE_CORRUPT, ERR_STORE_READONLY,
- * ERR_STORE_VERSION or ERR_STORE_OPEN, each naming the file and what to do.
+ * ERR_STORE_VERSION or ERR_STORE_OPEN, each naming the file and what to do; ERR_OPTION for a path that
+ * is not a regular file (`checkStorePath`).
  */
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   const readOnly = options.readOnly ?? false;
+  checkStorePath(path);
   if (!readOnly) return openDatabase(path, path, options, null);
   if (path !== ':memory:' && !existsSync(path)) {
     throw new EarshotError(

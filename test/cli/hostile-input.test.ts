@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { earshotBin, runEarshot } from '../helpers/cli.js';
+import { earshotBin, earshotCommand, runEarshot } from '../helpers/cli.js';
 import { type CommandResult, run, skipUnlessRoot } from '../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 
@@ -16,6 +17,7 @@ const RAW_UNSAFE =
 let dir: TempDir;
 let fifo: string;
 let report: string;
+let token: string;
 
 /** Runs the binary in `cwd`, so a file it should not write would show up there. */
 function runIn(cwd: string, args: string[]): Promise<CommandResult> {
@@ -38,31 +40,56 @@ describe('hostile input at the command line', () => {
     fifo = join(dir.path, 'fifo');
     execFileSync('mkfifo', [fifo]);
     report = await dir.write('empty.xml', '<nmaprun/>');
+    token = await dir.write('agent.token', `es_agent_${'t'.repeat(43)}\n`);
+    await chmod(token, 0o600);
   });
   after(() => dir.remove());
 
-  // Each file option, how its kind is named, and the status a read failure gives.
+  // Each file option, how its message starts ("Cannot <this> "path": ..."), and the status a read
+  // failure gives. No run gets as far as sending anything: each stops at the file under test.
+  const agent = (...args: string[]) => [
+    'agent',
+    '--server',
+    'http://127.0.0.1:9',
+    '--verify-every',
+    '0',
+    ...args,
+  ];
+  const server = (...args: string[]) => ['server', '--db', 'postgresql:///none?host=/nonexistent', ...args];
   const fileOptions: [string, (path: string) => string[], number][] = [
-    ['baseline', (p) => ['verify', '--baseline', p, '-p', '1', '--no-udp', '--no-bind'], 64],
-    ['target file', (p) => ['scan', '-iL', p, '-p', '1'], 64],
-    ['exclude file', (p) => ['scan', '--exclude-file', p, '-p', '1', '127.0.0.1'], 64],
-    ['service catalog', (p) => ['services', '--services-file', p, '22'], 64],
-    ['RPC program list', (p) => ['rpcinfo', '--rpc-file', p], 64],
-    ['user database', (p) => ['local', '--passwd-file', p], 64],
-    ['report', (p) => ['diff', p, report], 2],
+    ['read the baseline', (p) => ['verify', '--baseline', p, '-p', '1', '--no-udp', '--no-bind'], 64],
+    ['read the target file', (p) => ['scan', '-iL', p, '-p', '1'], 64],
+    ['read the exclude file', (p) => ['scan', '--exclude-file', p, '-p', '1', '127.0.0.1'], 64],
+    ['read the service catalog', (p) => ['services', '--services-file', p, '22'], 64],
+    ['read the RPC program list', (p) => ['rpcinfo', '--rpc-file', p], 64],
+    ['read the user database', (p) => ['local', '--passwd-file', p], 64],
+    ['read the report', (p) => ['diff', p, report], 2],
+    ['read the token file', (p) => agent('--token-file', p, '--db', join(dir.path, 'agent.db')), 64],
+    [
+      'read the CA file',
+      (p) => agent('--token-file', token, '--ca', p, '--db', join(dir.path, 'agent.db')),
+      64,
+    ],
+    ['read the TLS certificate', (p) => server('--tls-cert', p, '--tls-key', report), 64],
+    ['read the TLS key', (p) => server('--tls-cert', report, '--tls-key', p), 64],
+    ['use the history store', (p) => ['history', '--db', p], 64],
+    ['use the history store', (p) => ['watch', '--db', p, '--verify-every', '0'], 64],
+    ['use the history store', (p) => agent('--token-file', token, '--db', p), 64],
+    ['use the history store', (p) => ['verify', '--save', '--db', p, '-p', '1', '--no-udp', '--no-bind'], 64],
   ];
 
   it('refuses a FIFO with no writer, /dev/zero, a folder and a missing path for every file option, at once', {
     skip: skipUnlessRoot,
   }, async () => {
     const paths: [string, RegExp][] = [
-      [fifo, /it is a named pipe \(FIFO\), which earshot does not read/],
-      ['/dev/zero', /it is a device, not a file/],
-      [dir.path, /it is a folder, not a file/],
+      [fifo, /it is a named pipe \(FIFO\)/],
+      ['/dev/zero', /it is a device/],
+      [dir.path, /it is a folder/],
       [join(dir.path, 'missing'), /it does not exist/],
     ];
     // The two that hung or grew without bound for every option; the folder and the missing file for
-    // two of them (test/io/bounded-read.test.ts reads every kind of path through the one function).
+    // two of them (test/io/bounded-read.test.ts reads every kind of path through the one function;
+    // a missing --db is where a new store is made).
     const jobs = fileOptions.flatMap(([what, args, status], index) =>
       paths.slice(0, index < 2 ? paths.length : 2).map(([path, problem]) => async () => {
         const started = Date.now();
@@ -73,10 +100,30 @@ describe('hostile input at the command line', () => {
     for (const { what, path, problem, status, result, ms } of await inBatches(jobs)) {
       const label = `${what} ${path}: ${result.stderr}`;
       assert.equal(result.code, status, label);
-      assert.match(result.stderr, new RegExp(`^earshot: Cannot read the ${what} "${path}": `), label);
+      assert.match(result.stderr, new RegExp(`^earshot: Cannot ${what} "${path}": `), label);
       assert.match(result.stderr, problem, label);
       assert.ok(ms < 20_000, `${label} took ${ms} ms`);
     }
+  });
+
+  it('reads at most a few KiB of a password from stdin: /dev/zero is refused, not read forever', async () => {
+    const args = [
+      'server',
+      'user',
+      'add',
+      'alice',
+      '--role',
+      'viewer',
+      '--db',
+      'postgresql:///none?host=/nonexistent',
+    ];
+    const started = Date.now();
+    const result = await run('sh', ['-c', 'exec "$@" < /dev/zero', 'sh', ...earshotCommand(args)], {
+      timeoutMs: 30_000,
+    });
+    assert.equal(result.code, 64, result.stderr);
+    assert.match(result.stderr, /^earshot: The password must have 10 to 1024 characters/);
+    assert.ok(Date.now() - started < 20_000);
   });
 
   it('refuses a --proc-root that does not exist or is not a folder with 64, in the same words', {
@@ -105,7 +152,8 @@ describe('hostile input at the command line', () => {
   it('refuses an empty path instead of falling back to the default', async () => {
     const cases: [string[], string][] = [
       [['verify', '--baseline', ''], '--baseline'],
-      [['scan', '-iL', '', '-p', '1'], '--iL'],
+      [['scan', '-iL', '', '-p', '1'], '-iL'],
+      [['scan', '--iL', '', '-p', '1'], '-iL'],
       [['scan', '--exclude-file', '', '127.0.0.1'], '--exclude-file'],
       [['services', '--services-file', '', '22'], '--services-file'],
       [['rpcinfo', '--rpc-file', ''], '--rpc-file'],

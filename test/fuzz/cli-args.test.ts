@@ -2,37 +2,46 @@
 // success or a usage error (or a command's own documented status), never an internal error (70), and
 // nothing it prints on stderr carries a raw control, C1 or bidirectional character.
 //
-// Commands that would scan, query a portmapper or write files are given a first option that fails
-// once every other option is checked (a missing -iL, --baseline, --rpc-file or --proc-root), and the
-// vocabulary leaves those options out: the options are checked, and nothing is ever sent or written.
-// A smaller sample of real runs of the built binary, in a namespace, follows.
+// Commands that would scan, query a portmapper, watch, serve or write files are given first options
+// that fail once every other option is checked (a missing -iL, --baseline, --rpc-file, --proc-root
+// or --tls-cert; a --db that is a folder), and the vocabulary leaves those options out: the options
+// are checked, and nothing is ever sent, bound, watched or written. A smaller sample of real runs of
+// the built binary, in a namespace, follows.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Command } from 'commander';
 import fc from 'fast-check';
 import { baselineCommand } from '../../src/cli/commands/baseline.js';
 import { diffCommand } from '../../src/cli/commands/diff.js';
+import { agentCommand } from '../../src/cli/commands/fleet/agent.js';
+import { serverCommand } from '../../src/cli/commands/fleet/server.js';
+import { historyCommand } from '../../src/cli/commands/history.js';
 import { localCommand } from '../../src/cli/commands/local.js';
 import { rpcinfoCommand } from '../../src/cli/commands/rpcinfo.js';
 import { scanCommand } from '../../src/cli/commands/scan.js';
 import { servicesCommand } from '../../src/cli/commands/services.js';
 import { verifyCommand } from '../../src/cli/commands/verify.js';
+import { watchCommand } from '../../src/cli/commands/watch.js';
 import { runEarshot } from '../helpers/cli.js';
+import { fixturePath } from '../helpers/fixtures.js';
 import { skipUnlessRoot, withNetns } from '../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import type { MainRun } from './main-worker.js';
 
 const RAW_UNSAFE =
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
-const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const MISSING = '/nonexistent/earshot-fuzz';
+// A --db that exists and is not a file: refused once every other option is checked, before a store
+// is opened, so watch, agent and history stop there.
+const FOLDER_DB = '/';
 
 let dir: TempDir;
 let paths: string[];
+let token: string;
 
 let worker: Worker;
 
@@ -135,11 +144,13 @@ describe('fuzz: command lines', () => {
       MISSING,
       await dir.write('empty', ''),
       await dir.write('garbage', '\u0000\u001b]0;x\u0007<{['),
-      join(fixtures, 'report', 'nmap-before.xml'),
-      join(fixtures, 'report', 'nmap-interrupted.xml'),
-      join(fixtures, 'proc', 'ypbind'),
-      join(fixtures, 'proc', 'passwd'),
+      fixturePath('report/nmap-before.xml'),
+      fixturePath('report/nmap-interrupted.xml'),
+      fixturePath('proc/ypbind'),
+      fixturePath('proc/passwd'),
     ];
+    token = await dir.write('agent.token', `es_agent_${'f'.repeat(43)}\n`);
+    await chmod(token, 0o600);
   });
   after(async () => {
     worker.removeAllListeners('exit');
@@ -147,31 +158,51 @@ describe('fuzz: command lines', () => {
     await dir.remove();
   });
 
-  // Each command with the first options that stop it before it sends or writes anything.
-  const commands: [string, () => Command, string[], string[]][] = [
-    ['scan', scanCommand, ['--iL', MISSING], ['--iL', '-iL']],
-    ['verify', verifyCommand, ['--baseline', MISSING], ['--baseline']],
-    ['rpcinfo', rpcinfoCommand, ['--rpc-file', MISSING], ['--rpc-file']],
+  // Each command with the first options that stop it before it sends, binds or writes anything, the
+  // options the vocabulary leaves out so that they stay, and how many command lines to try.
+  const commands: [string, () => Command, () => string[], string[], number][] = [
+    ['scan', scanCommand, () => ['--iL', MISSING], ['--iL', '-iL'], 400],
+    ['verify', verifyCommand, () => ['--baseline', MISSING], ['--baseline'], 400],
+    ['rpcinfo', rpcinfoCommand, () => ['--rpc-file', MISSING], ['--rpc-file'], 400],
     [
       'baseline',
       () => baselineCommand().commands[0]!,
-      ['save', join(MISSING, 'b.yaml'), '--proc-root', MISSING],
+      () => ['save', join(MISSING, 'b.yaml'), '--proc-root', MISSING],
       ['--proc-root'],
+      400,
     ],
-    ['local', localCommand, [], []],
-    ['services', servicesCommand, [], []],
-    ['diff', diffCommand, [], []],
+    ['local', localCommand, () => [], [], 150],
+    ['services', servicesCommand, () => [], [], 400],
+    ['diff', diffCommand, () => [], [], 400],
+    ['watch', watchCommand, () => ['--db', FOLDER_DB], ['--db'], 250],
+    ['history', historyCommand, () => ['--db', FOLDER_DB], ['--db'], 250],
+    // The token file is read before the store: a good one, so that --ca and --db are reached.
+    [
+      'agent',
+      agentCommand,
+      () => ['--server', 'http://127.0.0.1:9/', '--token-file', token, '--db', FOLDER_DB],
+      ['--token-file', '--db'],
+      250,
+    ],
+    // The TLS files are read before PostgreSQL is asked or anything listens.
+    [
+      'server',
+      serverCommand,
+      () => ['--db', 'postgresql:///fuzz?host=/nonexistent', '--tls-cert', MISSING, '--tls-key', MISSING],
+      ['--tls-cert', '--tls-key'],
+      250,
+    ],
   ];
 
-  for (const [name, build, stop, leave] of commands) {
+  for (const [name, build, stop, leave, numRuns] of commands) {
     it(`${name}: success or a usage error for every generated command line`, async () => {
       const command = build();
       await fc.assert(
         fc.asyncProperty(commandLine(name, command, leave), async ([, ...rest]) => {
-          const argv = name === 'baseline' ? ['baseline', ...stop, ...rest] : [name, ...stop, ...rest];
+          const argv = name === 'baseline' ? ['baseline', ...stop(), ...rest] : [name, ...stop(), ...rest];
           assertNoInternalError(argv, await runMain(argv));
         }),
-        { numRuns: name === 'local' ? 150 : 400 },
+        { numRuns },
       );
     });
   }
@@ -181,7 +212,21 @@ describe('fuzz: command lines', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(token, { maxLength: 5 }), async (argv) => {
         // A word naming a command that scans or writes would run it: those are the runs above.
-        fc.pre(!argv.some((word) => ['scan', 'verify', 'rpcinfo', 'baseline', 'local'].includes(word)));
+        fc.pre(
+          !argv.some((word) =>
+            [
+              'scan',
+              'verify',
+              'rpcinfo',
+              'baseline',
+              'local',
+              'watch',
+              'history',
+              'agent',
+              'server',
+            ].includes(word),
+          ),
+        );
         assertNoInternalError(argv, await runMain(argv));
       }),
       { numRuns: 400 },

@@ -3,10 +3,7 @@
 // and earshot JSON reports. Each input is a real file of its kind, cut, spliced and salted with
 // hostile characters; every parser answers it or refuses it with its EarshotError, never anything else.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { parseEtcRpc } from '../../src/catalog/rpc-programs.js';
@@ -20,13 +17,13 @@ import { readPasswd } from '../../src/inventory/proc-owners.js';
 import { formatBaseline, parseBaseline } from '../../src/reconcile/baseline.js';
 import { renderDiffText } from '../../src/report/diff-text.js';
 import { renderScanXml } from '../../src/report/scan/nmap-xml.js';
+import { readFixture } from '../helpers/fixtures.js';
 import { openPort, scanReport, upHost } from '../helpers/scan-report.js';
 import { prepare } from '../helpers/targets.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import { guideVerifyReport } from '../helpers/verify-report.js';
 
-const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
-const fixture = (path: string) => readFileSync(join(fixtures, path), 'utf8');
+const fixture = (path: string) => readFixture(path, 'utf8');
 
 /** Characters that break parsers and terminals: controls, C1, bidi, quotes, markup, separators. */
 const SALT = [

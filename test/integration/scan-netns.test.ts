@@ -109,7 +109,8 @@ describe('earshot scan in a namespace', { skip: skipUnlessRoot }, () => {
 
   it('scans a /20 to the end: 4 host groups, every address answering, exact', async () => {
     await withNetns('groups', async (ns) => {
-      // Every address of the range is this namespace's own (NETNS-NOTES): 4,096 hosts that answer.
+      // Every address of the range is this namespace's own (docs/netns.md, "Many hosts cheaply"):
+      // 4,096 hosts that answer.
       await ns.execOk('ip', ['route', 'add', 'local', '10.231.0.0/16', 'dev', 'lo']);
       await ns.listen(['tcp:0.0.0.0:80']);
       const dir = await makeTempDir('groups');

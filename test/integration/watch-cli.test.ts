@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { HistoryReport } from '../../src/model.js';
-import { runEarshot } from '../helpers/cli.js';
+import { earshotCommand, runEarshot } from '../helpers/cli.js';
 import { meets, skipUnless } from '../helpers/needs.js';
 import { waitForLine, withNetns } from '../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
@@ -200,13 +200,7 @@ describe('earshot watch and history (CLI)', {
       const [unshare, ...readOnlyMounts] = withOwnMounts(
         `mount --bind ${folder} ${folder} && mount -o remount,bind,ro ${folder}`,
       );
-      const readOnly = (args: string[]) =>
-        ns.exec(unshare!, [
-          ...readOnlyMounts,
-          process.execPath,
-          new URL('../../dist/cli/main.js', import.meta.url).pathname,
-          ...args,
-        ]);
+      const readOnly = (args: string[]) => ns.exec(unshare!, [...readOnlyMounts, ...earshotCommand(args)]);
       const write = await readOnly(['watch', '--db', db, '--verify-every', '0']);
       assert.equal(write.code, 69, write.stderr);
       assert.match(write.stderr, /cannot be written/);

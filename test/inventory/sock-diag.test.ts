@@ -10,7 +10,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { PROC_NET_TABLES, parseProcNet } from '../../src/inventory/proc-net.js';
 import { loadSockDiag, type SockDiag, socketsOfDump } from '../../src/inventory/sock-diag.js';
 import type { Socket } from '../../src/model.js';
-import { hasCommand, isRoot, requireEverything } from '../helpers/needs.js';
+import { hasCommand, isRoot, requireEverything, skipUnless } from '../helpers/needs.js';
 import { ssKeys } from '../helpers/oracles/ss.js';
 
 const loaded = loadSockDiag();
@@ -169,7 +169,7 @@ describe('netlink sock_diag', () => {
     );
   });
 
-  it('agrees with ss -tulnH', { skip: hasCommand('ss') ? false : 'needs ss (iproute2)' }, (t) => {
+  it('agrees with ss -tulnH', { skip: skipUnless({ commands: ['ss'] }) }, (t) => {
     const sockDiag = needSockDiag(t);
     if (sockDiag === null) return;
     for (let attempt = 0; ; attempt++) {

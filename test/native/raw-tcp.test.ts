@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openRawTcp } from '../../src/scan/raw/raw-tcp.js';
-import { hasCommand, type Netns, skipUnlessRoot, withNetns } from '../helpers/netns/netns.js';
+import { meets } from '../helpers/needs.js';
+import { type Netns, skipUnlessRoot, withNetns } from '../helpers/netns/netns.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
 const driver = fileURLToPath(new URL('./raw-tcp-run.ts', import.meta.url));
@@ -74,10 +75,7 @@ describe('raw TCP socket (native addon)', { skip: skipUnlessRoot }, () => {
   });
 
   it('without CAP_NET_RAW says EPERM and to run as root', async (t) => {
-    if (!(await hasCommand('setpriv'))) {
-      t.skip('needs setpriv');
-      return;
-    }
+    if (!meets(t, { commands: ['setpriv'] })) return;
     await withNetns('rawperm', async (ns) => {
       const result = await drive(
         ns,

@@ -1,6 +1,7 @@
 // A store earshot cannot use safely is an error naming the file and the way out, and the file is
 // left exactly as it was: locked, damaged, not a database, read-only, or of a newer schema.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
@@ -75,6 +76,32 @@ describe('history store errors', () => {
     store.claimWriter({ pid: 222, startTime: null, since: 'now' }, () => false);
     store.releaseWriter(222);
     store.close();
+  });
+
+  it('refuses a FIFO, a device or a folder as the store at once, read-only or not, without opening it', () => {
+    const fifo = `${temp.path}/store.fifo`;
+    execFileSync('mkfifo', [fifo]);
+    const cases: [string, RegExp][] = [
+      [fifo, /it is a named pipe \(FIFO\), not a regular file/],
+      ['/dev/zero', /it is a device, not a regular file/],
+      [temp.path, /it is a folder, not a regular file/],
+    ];
+    for (const [path, problem] of cases) {
+      for (const readOnly of [false, true]) {
+        // A FIFO opened by SQLite would block this thread for good: the throw must come first.
+        assert.throws(
+          () => openStore(path, { readOnly }),
+          (error: Error & { code?: string }) => {
+            assert.equal(error.code, 'ERR_OPTION', error.message);
+            assert.ok(error.message.startsWith(`Cannot use the history store "${path}": `), error.message);
+            assert.match(error.message, problem);
+            assert.match(error.message, /give --db the path of an earshot database file/);
+            return true;
+          },
+          `${path} readOnly=${readOnly}`,
+        );
+      }
+    }
   });
 
   it('leaves a file that is not a database untouched and says how to start over', () => {

@@ -7,15 +7,16 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadSockDiag } from '../../src/inventory/sock-diag.js';
 import { ListenerTables } from '../../src/watch/listener-tables.js';
+import { fixturePath } from '../helpers/fixtures.js';
 import { requireEverything, skipUnless } from '../helpers/needs.js';
 import { waitForLine, withNetns } from '../helpers/netns/netns.js';
 
-const fixtures = fileURLToPath(new URL('../fixtures/proc/', import.meta.url));
+const ypbindTables = fixturePath('proc/ypbind/net');
 const holder = fileURLToPath(new URL('../helpers/netns/holder.py', import.meta.url));
 
 describe('watch listener tables', () => {
   it('parses no table twice when its bytes did not change', () => {
-    const tables = new ListenerTables(`${fixtures}ypbind/net`);
+    const tables = new ListenerTables(ypbindTables);
     const first = tables.read();
     assert.ok(first.sockets.length > 0);
     assert.ok(first.sockets.every((s) => s.state === 'LISTEN' || s.state === 'UNCONN'));
@@ -74,8 +75,8 @@ describe('watch listener tables', () => {
   });
 
   it('reads /proc/net text for a table that is not procfs, or without the addon, and says why', () => {
-    const fixture = new ListenerTables(`${fixtures}ypbind/net`);
-    assert.deepEqual(fixture.source, { kind: 'proc', reason: `${fixtures}ypbind/net is not procfs` });
+    const fixture = new ListenerTables(ypbindTables);
+    assert.deepEqual(fixture.source, { kind: 'proc', reason: `${ypbindTables} is not procfs` });
     const noAddon = new ListenerTables('/proc/net', { sockDiagAddonPath: '/nonexistent/sock_diag.node' });
     assert.equal(noAddon.source.kind, 'proc');
     assert.match(

@@ -119,6 +119,56 @@ describe('earshot watch: sinks', { skip: skipUnless({ root: true, commands: ['py
     });
   });
 
+  it('sends a process name with C1 and bidirectional controls escaped, to the command and the webhook', async () => {
+    await withNetns('watch-escape', async (ns) => {
+      const { pid } = await anchorPid(ns);
+      const receiver = new WebhookReceiver();
+      await receiver.reservePort();
+      await receiver.up();
+      const store = openStore(`${temp.path}/escape.db`);
+      const out = `${temp.path}/escape-out.jsonl`;
+      const command = `cat >> '${out}'`;
+      const webhook = webhookSink({ url: receiver.url, timeoutMs: 2000 });
+      const events = new EventCollector();
+      const watch = await startWatch({
+        store,
+        netnsPid: pid,
+        verifyEveryMs: 0,
+        sinks: [execSink({ command }), webhook],
+        delivery: fast,
+        onEvent: events.onEvent,
+      });
+      // U+009B is a one-character CSI on many terminals, U+202E reverses what follows.
+      const name = 'ev\u009bil\u202efdp';
+      try {
+        const peer = ns.spawn('python3', [holder, '--name', name, 'tcp:127.0.0.1:7501']);
+        await waitForLine(peer, /^ready/m, 20_000);
+        await events.waitFor(at('listener-opened', 'tcp', 7501));
+        await waitUntil(
+          () => watch.pending()[`exec:${command}`] === 0 && watch.pending()[webhook.name] === 0,
+          'both sinks have the event',
+        );
+        const delivered = [readFileSync(out, 'utf8'), ...receiver.bodies];
+        assert.equal(delivered.length, 2);
+        for (const text of delivered) {
+          assert.doesNotMatch(text, /[\u0080-\u009f\u202a-\u202e]/, text);
+          assert.match(text, /"name":"ev\\u009bil\\u202efdp"/, text);
+          const event = JSON.parse(text) as EarshotEvent;
+          assert.equal(event.port, 7501);
+          assert.deepEqual(
+            event.owners.map((owner) => owner.name),
+            [name],
+            'the JSON parses back to the very name',
+          );
+        }
+      } finally {
+        await watch.stop();
+        store.close();
+        await receiver.down();
+      }
+    });
+  });
+
   it('sends RFC 5424 messages to a syslog socket, severity mapped', async (t) => {
     if (!meets(t, { commands: ['logger'] })) return;
     await withNetns('watch-syslog', async (ns) => {

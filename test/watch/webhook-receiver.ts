@@ -8,6 +8,8 @@ import type { EarshotEvent } from '../../src/model.js';
 /** Records POSTed events; `up()` and `down()` start and stop it on one port. */
 export class WebhookReceiver {
   readonly received: EarshotEvent[] = [];
+  /** Each body as it came over the wire, before parsing. */
+  readonly bodies: string[] = [];
   port = 0;
   #server: Server | null = null;
 
@@ -33,6 +35,7 @@ export class WebhookReceiver {
         body += chunk;
       });
       request.on('end', () => {
+        this.bodies.push(body);
         this.received.push(JSON.parse(body) as EarshotEvent);
         response.writeHead(204).end();
       });

@@ -19,13 +19,14 @@ interface HistoryOptions {
 
 function runHistory(options: HistoryOptions): void {
   const since = parseSince(options.since);
+  const port = options.port !== undefined ? parseInteger(options.port, '--port', 1, 65535) : undefined;
   const database = options.db ?? defaultDbPath();
   const store = openStore(database, { readOnly: true });
   let report: HistoryReport;
   try {
     const timeline = store.history({
       since,
-      ...(options.port !== undefined ? { port: parseInteger(options.port, '--port', 1, 65535) } : {}),
+      ...(port !== undefined ? { port } : {}),
       ...(options.protocol !== undefined ? { protocol: options.protocol } : {}),
     });
     report = { tool: 'earshot', version: VERSION, kind: 'history', database, since, ...timeline };

@@ -7,6 +7,7 @@ import type { RpcRegistration } from '../../model.js';
 import { stringifySafeJson } from '../../report/safe-json.js';
 import { escapeForTerminal } from '../../report/terminal-escape.js';
 import { dumpPortmapper, type PortmapperDump, type PortmapperVersion } from '../../scan/rpc/portmapper.js';
+import { parseHostAddress } from '../../scan/targets/target-parse.js';
 import { ExitCode } from '../exit-codes.js';
 import { watchInterrupt } from '../interrupt.js';
 import { parseInteger } from '../option-parsers.js';
@@ -28,7 +29,7 @@ function formatRow(entry: RpcRegistration): string {
 }
 
 async function runRpcinfo(host: string, options: RpcinfoOptions): Promise<void> {
-  const address = host.replace(/^\[(.*)\]$/, '$1');
+  const address = parseHostAddress(host);
   const port = parseInteger(options.port, '--port', 1, 65535);
   const timeoutMs = parseInteger(options.timeout, '--timeout', 1, 600_000);
   const versions = options.rpcVersion

@@ -10,7 +10,7 @@ import { renderVerifyXml } from '../../report/verify/verify-xml.js';
 import { readBaseline } from '../../verify/baseline-file.js';
 import { verify } from '../../verify/verify.js';
 import { ExitCode } from '../exit-codes.js';
-import { saveVerifyReport } from '../history-store.js';
+import { checkSavePath, saveVerifyReport } from '../history-store.js';
 import { watchInterrupt } from '../interrupt.js';
 import { parsePortList } from '../option-parsers.js';
 import {
@@ -50,6 +50,7 @@ async function runVerify(targetArgs: string[], options: VerifyOptions): Promise<
   const files = resolveOutputFiles(options);
   const ports = parsePortList(options.ports);
   const baseline = options.baseline ? await readBaseline(options.baseline) : null;
+  if (options.save) checkSavePath(options.db);
   const interrupt = watchInterrupt();
   let report: VerifyReport;
   try {

@@ -1,8 +1,10 @@
 // What the agent needs to talk to its server: the server's URL, the agent token (read from a file
 // that other users cannot read; the token itself never appears in a message) and, for a server
 // whose certificate a private CA signed, that CA.
-import { open, readFile } from 'node:fs/promises';
-import { EarshotError, errnoCode } from '../../errors.js';
+import type { Stats } from 'node:fs';
+import { EarshotError } from '../../errors.js';
+import { inputFileError, readBoundedTextFile } from '../../io/bounded-read.js';
+import { INPUT_FILES } from '../../io/input-files.js';
 
 /** The server's base URL: http(s), a host, no credentials, query or fragment. ERR_OPTION otherwise. */
 export function parseServerUrl(text: string): URL {
@@ -29,72 +31,42 @@ export function parseServerUrl(text: string): URL {
   return url;
 }
 
-/** The longest token file read (a token is ~50 characters). */
-const MAX_TOKEN_FILE_BYTES = 4096;
-
 /**
  * Reads the agent token from `path`: its one line, as `earshot server token --agent HOST` printed it.
- * Refuses a file that every user may read or write (as ssh does for keys) and anything but one token.
+ * Refuses a file that every user may read or write (as ssh does for keys) and anything but one token;
+ * the file is read as every input file is (io/), so a FIFO or a device is refused, not waited on.
  */
 export async function readTokenFile(path: string): Promise<string> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    throw new EarshotError(
-      'ERR_OPTION',
-      `Cannot read the token file ${path} (${errnoCode(error) ?? (error as Error).message}): write the token that \`earshot server token --agent HOST\` printed into it.`,
-      { cause: error },
+  const kind = INPUT_FILES.agentToken;
+  // Other users reading it could push as this host; writing it, make the agent push elsewhere.
+  const refuseOpenToEveryone = (stats: Stats) => {
+    if ((stats.mode & 0o006) === 0) return;
+    const mode = (stats.mode & 0o777).toString(8).padStart(4, '0');
+    throw inputFileError(
+      kind,
+      path,
+      `it is open to every user (mode ${mode}): run chmod 600 ${path} (or 640 for a group) and start again`,
+    );
+  };
+  const text = (await readBoundedTextFile(path, { kind, inspect: refuseOpenToEveryone })).trim();
+  if (!/^[\x21-\x7e]{16,512}$/.test(text)) {
+    throw inputFileError(
+      kind,
+      path,
+      'it must hold one token on one line (16 to 512 printable characters, no spaces), as `earshot server token --agent HOST` prints it',
     );
   }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) {
-      throw new EarshotError('ERR_OPTION', `The token file ${path} is not a regular file.`);
-    }
-    // Other users reading it could push as this host; writing it, make the agent push elsewhere.
-    if ((stat.mode & 0o006) !== 0) {
-      const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
-      throw new EarshotError(
-        'ERR_OPTION',
-        `The token file ${path} is open to every user (mode ${mode}): run chmod 600 ${path} (or 640 for a group) and start again.`,
-      );
-    }
-    if (stat.size > MAX_TOKEN_FILE_BYTES) {
-      throw new EarshotError(
-        'ERR_OPTION',
-        `The token file ${path} is larger than a token: it must hold one line.`,
-      );
-    }
-    const text = (await handle.readFile({ encoding: 'utf8' })).trim();
-    if (!/^[\x21-\x7e]{16,512}$/.test(text)) {
-      throw new EarshotError(
-        'ERR_OPTION',
-        `The token file ${path} must hold one token on one line (16 to 512 printable characters, no spaces), as \`earshot server token --agent HOST\` prints it.`,
-      );
-    }
-    return text;
-  } finally {
-    await handle.close();
-  }
+  return text;
 }
 
-/** Reads a PEM CA certificate file for --ca. */
+/** Reads a PEM CA certificate file for --ca, bounded as every input file is. */
 export async function readCaFile(path: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new EarshotError(
-      'ERR_OPTION',
-      `Cannot read the CA file ${path} (${errnoCode(error) ?? (error as Error).message}).`,
-      { cause: error },
-    );
-  }
+  const text = await readBoundedTextFile(path, { kind: INPUT_FILES.caCertificate });
   if (!text.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new EarshotError(
-      'ERR_OPTION',
-      `The CA file ${path} holds no PEM certificate ("-----BEGIN CERTIFICATE-----"): give the CA that signed the server's certificate.`,
+    throw inputFileError(
+      INPUT_FILES.caCertificate,
+      path,
+      'it holds no PEM certificate ("-----BEGIN CERTIFICATE-----"); give the CA that signed the server\'s certificate',
     );
   }
   return text;

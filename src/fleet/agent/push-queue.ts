@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EarshotError } from '../../errors.js';
 import type { VerifyReport } from '../../model.js';
+import { stringifySafeJson } from '../../report/safe-json.js';
 import type { PendingDelivery } from '../../store/outbox.js';
 import type { Store } from '../../store/store.js';
 import { WakeablePause } from '../../watch/wakeable-pause.js';
@@ -183,16 +184,17 @@ export class PushQueue {
     // A verify event opens a batch of its own, so that its report goes just before it.
     const maxBytes = this.#options.maxBatchBytes ?? 512 * 1024;
     const items = [head];
-    let bytes = JSON.stringify(head.event).length;
+    let bytes = stringifySafeJson(head.event, 0).length;
     for (const next of batch.slice(1)) {
       if (next.event.type === 'verify') break;
-      bytes += JSON.stringify(next.event).length + 64;
+      bytes += stringifySafeJson(next.event, 0).length + 64;
       if (bytes > maxBytes) break;
       items.push(next);
     }
-    const body = JSON.stringify({
-      events: items.map((item) => ({ eventId: item.event.id, event: item.event })),
-    });
+    const body = stringifySafeJson(
+      { events: items.map((item) => ({ eventId: item.event.id, event: item.event })) },
+      0,
+    );
     const reply = await this.#post(EVENTS_PATH, body);
     if (reply instanceof Error) return this.#retry(reply.message, head, null);
     const verdict = judgeReply(reply);
@@ -247,14 +249,22 @@ export class PushQueue {
       );
       return 'settled';
     }
-    return this.#sendReport('report', reportId, JSON.stringify({ reportId, report: stored.report }), head);
+    return this.#sendReport(
+      'report',
+      reportId,
+      stringifySafeJson({ reportId, report: stored.report }, 0),
+      head,
+    );
   }
 
   async #sendSnapshot(): Promise<Step> {
     if (!this.#built) {
       try {
         const reportId = randomUUID();
-        this.#built = { reportId, text: JSON.stringify({ reportId, report: this.#options.snapshot() }) };
+        this.#built = {
+          reportId,
+          text: stringifySafeJson({ reportId, report: this.#options.snapshot() }, 0),
+        };
       } catch (error) {
         return this.#retry(`cannot build the snapshot: ${(error as Error).message}`, null, null);
       }

@@ -3,6 +3,7 @@
 // body is read, the routes, and errors as JSON (API) or pages (dashboard).
 import type { Server } from 'node:https';
 import Fastify, { type FastifyHttpsOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { stringifySafeJson } from '../../report/safe-json.js';
 import { registerAgentRoutes } from './agent-routes.js';
 import { authenticate } from './auth/authenticate.js';
 import { isStorableText, unstorableTextPath } from './body-schemas.js';
@@ -31,7 +32,7 @@ function unstorableError(path: string): HttpError {
 }
 
 /** Builds the application (not yet listening). `https` makes it a TLS server. */
-export function buildApp(context: ServerContext, https?: { cert: Buffer; key: Buffer }): FastifyInstance {
+export function buildApp(context: ServerContext, https?: { cert: string; key: string }): FastifyInstance {
   const options: FastifyServerOptions = {
     logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -90,6 +91,10 @@ export function buildApp(context: ServerContext, https?: { cert: Buffer; key: Bu
     );
   });
 
+  // Every JSON reply (API answers, errors) through the one safe serializer: a process name an agent
+  // reported, or a path a client sent, reaches the reader's terminal or page escaped.
+  app.setReplySerializer((payload) => stringifySafeJson(payload, 0));
+
   // The URL's parameters and a form's fields: what PostgreSQL cannot store is refused here (JSON
   // bodies were checked as they were parsed).
   app.addHook('preHandler', async (request) => {
@@ -122,7 +127,7 @@ export function buildApp(context: ServerContext, https?: { cert: Buffer; key: Bu
     ),
   );
 
-  const openApi = JSON.stringify(buildOpenApi(context.schemas));
+  const openApi = stringifySafeJson(buildOpenApi(context.schemas), 0);
   app.get('/api/openapi.json', async (_request, reply) =>
     reply.type('application/json; charset=utf-8').send(openApi),
   );

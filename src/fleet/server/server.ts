@@ -1,9 +1,10 @@
 // startServer: the fleet server as a library. It migrates the database, listens (HTTP or HTTPS),
 // prunes old data now and then, and returns a handle with the bound address and close(). It holds
 // no state of its own, so any number of processes may share one database.
-import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { EarshotError } from '../../errors.js';
+import { readBoundedTextFile } from '../../io/bounded-read.js';
+import { INPUT_FILES } from '../../io/input-files.js';
 import { buildApp } from './app.js';
 import { compileBodyValidators, loadApiSchemas } from './body-schemas.js';
 import type { ServerContext } from './context.js';
@@ -47,22 +48,14 @@ export interface RunningServer {
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
-async function readTls(tls: ServerOptions['tls']): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+// Read as every input file is (io/): a FIFO or a device given by mistake is refused, not waited on
+// or read without end.
+async function readTls(tls: ServerOptions['tls']): Promise<{ cert: string; key: string } | undefined> {
   if (!tls) return undefined;
-  const read = async (file: string, what: string) => {
-    try {
-      return await readFile(file);
-    } catch (error) {
-      throw new EarshotError(
-        'ERR_OPTION',
-        `Cannot read the TLS ${what} ${file}: ${(error as Error).message}.`,
-        {
-          cause: error,
-        },
-      );
-    }
+  return {
+    cert: await readBoundedTextFile(tls.certFile, { kind: INPUT_FILES.tlsCertificate }),
+    key: await readBoundedTextFile(tls.keyFile, { kind: INPUT_FILES.tlsKey }),
   };
-  return { cert: await read(tls.certFile, 'certificate'), key: await read(tls.keyFile, 'key') };
 }
 
 /** Starts the fleet server. */

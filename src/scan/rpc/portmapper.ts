@@ -6,6 +6,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { loadRpcProgramCatalog, type RpcProgramCatalog } from '../../catalog/rpc-programs.js';
 import { EarshotError, isEarshotError } from '../../errors.js';
 import type { AddressFamily, Protocol, RpcRegistration } from '../../model.js';
+import { parseHostAddress } from '../targets/target-parse.js';
 import { callOverTcp, decodeReply, newXid } from './onc-rpc.js';
 import type { XdrReader } from './xdr.js';
 
@@ -14,6 +15,7 @@ export type PortmapperVersion = 2 | 3 | 4;
 
 /** Which portmapper to ask, and how long to wait. */
 export interface PortmapperQuery {
+  /** An IPv4 or IPv6 address (brackets allowed) or a host name; anything else is ERR_TARGET_SPEC. */
   address: string;
   /** Default 111 (sunrpc). */
   port?: number;
@@ -145,10 +147,11 @@ function rejection(status: string, version: number): string {
 
 /** Lists a portmapper's registrations with the newest protocol version it accepts. */
 export async function dumpPortmapper(query: PortmapperQuery): Promise<PortmapperDump> {
+  const address = parseHostAddress(query.address);
   const port = query.port ?? 111;
   const timeoutMs = query.timeoutMs ?? 5000;
   const versions = query.versions ?? [4, 3, 2];
-  const where = query.address.includes(':') ? `[${query.address}]:${port}` : `${query.address}:${port}`;
+  const where = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new EarshotError('ERR_OPTION', `Invalid portmapper port ${port}: ports run from 1 to 65535.`);
   }
@@ -176,7 +179,7 @@ export async function dumpPortmapper(query: PortmapperQuery): Promise<Portmapper
       const xid = newXid();
       const call = { xid, program: PMAP_PROGRAM, version, procedure: DUMP_PROCEDURE };
       const reply = decodeReply(
-        await callOverTcp(call, { host: query.address, port, signal, maxReplyBytes: MAX_REPLY_BYTES }),
+        await callOverTcp(call, { host: address, port, signal, maxReplyBytes: MAX_REPLY_BYTES }),
         xid,
       );
       if (reply.status === 'success') {

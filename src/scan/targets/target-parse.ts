@@ -1,4 +1,5 @@
 // One target token → an address product or a host name to resolve. Syntax only: no DNS, no I/O.
+import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { EarshotError, quote } from '../../errors.js';
 import type { AddressFamily } from '../../model.js';
@@ -143,6 +144,22 @@ export function parseTargetToken(token: TargetToken): ParsedTarget {
   throw targetSpecError(
     token,
     'not an IP address, CIDR range, octet range or host name; e.g. "10.0.0.1", "10.0.0.0/24", "10.0.0.1-254", "fd00::/64", "localhost".',
+  );
+}
+
+/**
+ * The one host a client that asks a single peer is given (rpcinfo HOST): an IPv4 or IPv6 address
+ * (brackets and a zone allowed) or a host name, no range. The address as `connect` takes it, or
+ * ERR_TARGET_SPEC saying it is neither: a control character or "bad..host" never reaches the resolver.
+ */
+export function parseHostAddress(text: string): string {
+  const inner = /^\[(.*)\]$/.exec(text)?.[1] ?? text;
+  if (isIP(inner) !== 0) return inner;
+  // Digits and dots only, and not an address: "10.0.0" or "999.1.1.1" are typos, not names.
+  if (HOSTNAME.test(inner) && !/^[\d.]+$/.test(inner)) return inner;
+  throw new EarshotError(
+    'ERR_TARGET_SPEC',
+    `Invalid host ${quote(text)}: it is not a host name or an IP address; give one host, e.g. "127.0.0.1", "::1" or "rpc.example.com".`,
   );
 }
 

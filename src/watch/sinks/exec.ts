@@ -3,6 +3,7 @@
 // after the timeout (then killed), is a failure the outbox runner retries.
 import { spawn } from 'node:child_process';
 import type { EarshotEvent } from '../../model.js';
+import { stringifySafeJson } from '../../report/safe-json.js';
 import { deadlineSignal, type Sink } from './sink.js';
 
 /** Options of the exec sink. */
@@ -33,7 +34,8 @@ export function execSink(options: ExecSinkOptions): Sink {
           });
           // A command that does not read its input must not fail the delivery with EPIPE.
           child.stdin.on('error', () => undefined);
-          child.stdin.end(`${JSON.stringify(event)}\n`);
+          // Process names and paths reach the command's input escaped, as every JSON output does.
+          child.stdin.end(`${stringifySafeJson(event, 0)}\n`);
           child.once('error', reject);
           child.once('close', (code, killed) => {
             if (code === 0) resolve();

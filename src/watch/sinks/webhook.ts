@@ -3,6 +3,7 @@
 // receiver that is down or misconfigured must not make watch drop events.
 import { EarshotError } from '../../errors.js';
 import type { EarshotEvent } from '../../model.js';
+import { stringifySafeJson } from '../../report/safe-json.js';
 import { VERSION } from '../../version.js';
 import { deadlineSignal, type Sink } from './sink.js';
 
@@ -49,7 +50,7 @@ export function webhookSink(options: WebhookSinkOptions): Sink {
             'user-agent': `earshot/${VERSION}`,
             'earshot-event-id': event.id,
           },
-          body: JSON.stringify(event),
+          body: stringifySafeJson(event, 0),
           signal: deadline.signal,
           redirect: 'error',
         });

@@ -1,6 +1,7 @@
 // The agent's snapshot (pure): the last verify report with its kernel side brought up to date; what
 // the agent makes of the server's answers; its server URL and token file checks.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmod } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { loadReportValidator } from '../../../src/compare/report-schema.js';
@@ -196,15 +197,29 @@ describe("the agent's server URL and files", () => {
       assert.ok(!error.message.includes(secret));
       return true;
     });
-    await assert.rejects(
-      readTokenFile(`${temp.path}/missing`),
-      /Cannot read the token file .*missing \(ENOENT\)/,
-    );
-    await assert.rejects(readTokenFile(temp.path), /is not a regular file/);
+    await assert.rejects(readTokenFile(`${temp.path}/missing`), {
+      code: 'ERR_OPTION',
+      message: /^Cannot read the token file ".*missing": it does not exist; write the token that/,
+    });
+    await assert.rejects(readTokenFile(temp.path), {
+      message: /^Cannot read the token file ".*": it is a folder/,
+    });
+    const fifo = `${temp.path}/token.fifo`;
+    execFileSync('mkfifo', ['-m', '600', fifo]);
+    await assert.rejects(readTokenFile(fifo), /it is a named pipe \(FIFO\)/);
+    await assert.rejects(readTokenFile('/dev/zero'), /it is a device/);
   });
 
   it('refuses a CA file that holds no PEM certificate', async () => {
     const bad = await temp.write('bad-ca.pem', 'not a certificate');
     await assert.rejects(readCaFile(bad), { code: 'ERR_OPTION', message: /holds no PEM certificate/ });
+    const fifo = `${temp.path}/ca.fifo`;
+    execFileSync('mkfifo', [fifo]);
+    // Read without O_NONBLOCK, a FIFO with no writer kept this waiting for good.
+    await assert.rejects(readCaFile(fifo), {
+      code: 'ERR_OPTION',
+      message: /^Cannot read the CA file ".*ca\.fifo": it is a named pipe \(FIFO\)/,
+    });
+    await assert.rejects(readCaFile('/dev/zero'), /it is a device/);
   });
 });

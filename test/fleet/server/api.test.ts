@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { revokeTokens } from '../../../src/fleet/server/auth/tokens.js';
 import type { RunningServer } from '../../../src/fleet/server/server.js';
 import { skipUnlessPostgres, startTestPostgres, type TestPostgres } from '../../helpers/daemons/postgres.js';
+import { owner } from '../../reconcile/scene.js';
 import {
   agentToken,
   eventFor,
@@ -148,6 +149,35 @@ describe('fleet server API', { skip: skipUnlessPostgres }, () => {
     assert.deepEqual(
       listed.body.events.map((e: { event: { port: number } }) => e.event.port),
       [9000, 9001, 9002],
+    );
+  });
+
+  it('answers with a process name holding U+009B and U+202E written as \\u escapes', async () => {
+    // U+009B is a one-character CSI on many terminals, U+202E reverses what follows it.
+    const name = 'ev\u009bil\u202efdp';
+    const since = new Date(Date.now() - 1000).toISOString();
+    const event = eventFor('beta', { port: 9100, owners: [owner(4242, name, `/usr/bin/${name}`)] });
+    const pushed = await request(api('/api/agent/events'), {
+      token: beta,
+      body: { events: [{ eventId: event.id, event }] },
+    });
+    assert.equal(pushed.status, 201, pushed.text);
+    const listed = await request(api(`/api/events?since=${encodeURIComponent(since)}&host=beta`), {
+      token: viewer,
+    });
+    assert.equal(listed.status, 200, listed.text);
+    assert.doesNotMatch(
+      listed.text,
+      /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/,
+    );
+    assert.match(listed.text, /"name":"ev\\u009bil\\u202efdp"/);
+    assert.match(listed.text, /"exe":"\/usr\/bin\/ev\\u009bil\\u202efdp"/);
+    const owners = listed.body.events.find((item: { event: { port: number } }) => item.event.port === 9100)
+      ?.event.owners as { name: string }[];
+    assert.deepEqual(
+      owners.map((held) => held.name),
+      [name],
+      'the JSON parses back to the very name',
     );
   });
 

@@ -232,6 +232,22 @@ describe('queryPortmapper', () => {
       isEarshotError(error, 'ERR_OPTION'),
     );
   });
+
+  it('refuses a host that is not a host name or an address before resolving or connecting', async () => {
+    for (const address of ['h\u001b]0;x\u0007', 'bad..host', 'a b', '10.0.0.0/24', '999.1.1.1', '', '[::1']) {
+      await assert.rejects(
+        dumpPortmapper({ address, rpcPrograms: programs, timeoutMs: 60_000 }),
+        (error) => {
+          assert.ok(isEarshotError(error, 'ERR_TARGET_SPEC'), String(error));
+          assert.ok(
+            error.message.startsWith(`Invalid host "${address}": it is not a host name or an IP address`),
+          );
+          return true;
+        },
+        address,
+      );
+    }
+  });
 });
 
 describe('earshot rpcinfo against peers of our own', () => {
@@ -319,6 +335,18 @@ describe('earshot rpcinfo against peers of our own', () => {
         }
       },
     );
+  });
+
+  it('refuses a host with a control character or an empty label as a usage error (64), escaped', async () => {
+    for (const host of ['h\u001bx', 'bad..host']) {
+      const result = await runEarshot(['rpcinfo', host]);
+      assert.equal(result.code, 64, result.stderr);
+      assert.match(
+        result.stderr,
+        /^earshot: Invalid host "(h\\x1bx|bad\.\.host)": it is not a host name or an IP address/,
+      );
+      assert.doesNotMatch(result.stderr, /\u001b/);
+    }
   });
 
   it('rejects a bad option as a usage error', async () => {

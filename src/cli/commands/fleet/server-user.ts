@@ -3,14 +3,19 @@
 import { Command } from 'commander';
 import { EarshotError } from '../../../errors.js';
 import { addServerUser } from '../../../fleet/server/admin.js';
+import { checkPassword } from '../../../fleet/server/auth/passwords.js';
 import { escapeForTerminal } from '../../../report/terminal-escape.js';
+
+// Past the longest password checkPassword takes, so that stdin from /dev/zero or a big file is not
+// read to the end: what was read is then refused as too long.
+const MAX_PASSWORD_INPUT_CHARS = 4096;
 
 async function readFirstLine(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write('Password (then Enter and Ctrl-D): ');
   let text = '';
   for await (const chunk of process.stdin) {
     text += String(chunk);
-    if (text.includes('\n')) break;
+    if (text.includes('\n') || text.length > MAX_PASSWORD_INPUT_CHARS) break;
   }
   return text.split(/\r?\n/)[0] ?? '';
 }
@@ -38,7 +43,9 @@ export function serverUserCommand(): Command {
       if (options.role !== 'viewer' && options.role !== 'admin') {
         throw new EarshotError('ERR_OPTION', `Invalid --role "${options.role}": use viewer or admin.`);
       }
-      await addServerUser(db, name, options.role, await readFirstLine());
+      // Checked before the database is asked, so that a wrong password costs no connection.
+      const password = checkPassword(await readFirstLine());
+      await addServerUser(db, name, options.role, password);
       process.stdout.write(`added ${options.role} ${escapeForTerminal(name)}\n`);
     });
   return user;

@@ -2,12 +2,14 @@
 // `server token` and `server user` manage who may use it.
 import { Command } from 'commander';
 import { EarshotError } from '../../../errors.js';
-import { startServer } from '../../../fleet/server/server.js';
+import { type ServerOptions, startServer } from '../../../fleet/server/server.js';
 import { escapeForTerminal } from '../../../report/terminal-escape.js';
+import { parseDuration, parseInteger } from '../../option-parsers.js';
 import { serverTokenCommand } from './server-token.js';
 import { serverUserCommand } from './server-user.js';
 
-interface ServeOptions {
+/** The server's options as commander hands them over. */
+export interface ServeOptions {
   db?: string;
   listen: string;
   tlsCert?: string;
@@ -30,27 +32,8 @@ export function parseListen(value: string): { host: string; port: number } {
   return { host: (match[1] ?? match[2])!, port };
 }
 
-/** `90s`, `15m`, `2h` or `1d` in milliseconds. */
-export function parseDuration(value: string, option: string): number {
-  const match = /^(\d+)(s|m|h|d)$/.exec(value);
-  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-  if (!match || Number(match[1]) === 0) {
-    throw new EarshotError(
-      'ERR_OPTION',
-      `Invalid ${option} "${value}": write a duration such as 90s, 15m, 2h or 1d.`,
-    );
-  }
-  return Number(match[1]) * unit[match[2] as keyof typeof unit];
-}
-
-function positive(value: string, option: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) {
-    throw new EarshotError('ERR_OPTION', `Invalid ${option} "${value}": give a whole number of at least 1.`);
-  }
-  return Number(value);
-}
-
-async function runServer(options: ServeOptions): Promise<void> {
+/** The server's options in startServer's terms, checked with the parsers every command shares. */
+export function parseServeOptions(options: ServeOptions): Omit<ServerOptions, 'onError'> {
   if (!options.db)
     throw new EarshotError('ERR_OPTION', 'Give --db: the PostgreSQL database to keep the fleet in.');
   if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) {
@@ -60,14 +43,20 @@ async function runServer(options: ServeOptions): Promise<void> {
     );
   }
   const { host, port } = parseListen(options.listen);
-  const server = await startServer({
+  return {
     db: options.db,
     host,
     port,
     tls: options.tlsCert ? { certFile: options.tlsCert, keyFile: options.tlsKey! } : undefined,
-    rateLimitPerMinute: positive(options.rateLimit, '--rate-limit'),
-    silentAfterMs: parseDuration(options.silentAfter, '--silent-after'),
-    retainDays: positive(options.retain, '--retain'),
+    rateLimitPerMinute: parseInteger(options.rateLimit, '--rate-limit', 1, 1_000_000),
+    silentAfterMs: parseDuration(options.silentAfter, '--silent-after', { minMs: 1000 }),
+    retainDays: parseInteger(options.retain, '--retain', 1, 36_500),
+  };
+}
+
+async function runServer(options: ServeOptions): Promise<void> {
+  const server = await startServer({
+    ...parseServeOptions(options),
     onError: (error) =>
       process.stderr.write(
         `earshot server: ${escapeForTerminal(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`,
