@@ -35,10 +35,19 @@ ypserv -d >"$state/ypserv.log" 2>&1 &
 pids="$pids $!"
 ypbind -n -f "$state/yp.conf" >"$state/ypbind.log" 2>&1 &
 pids="$pids $!"
+# Ready when ypserv and ypbind are both registered and the list stopped changing: each registers
+# its versions and transports one by one (IPv4 and IPv6), and a test comparing two listings taken
+# while they still register sees different lists.
 i=0
-until rpcinfo -p 127.0.0.1 2>/dev/null | grep -q '100007'; do
-  i=$((i + 1)); [ $i -gt 200 ] && { echo 'ypbind did not register' >&2; cat "$state"/*.log >&2; exit 1; }
-  sleep 0.05
+previous=''
+while :; do
+  i=$((i + 1)); [ $i -gt 200 ] && { echo 'ypserv and ypbind did not register' >&2; cat "$state"/*.log >&2; exit 1; }
+  current=$(rpcinfo 127.0.0.1 2>/dev/null)
+  case "$current" in
+    *100004*100007* | *100007*100004*) [ "$current" = "$previous" ] && break ;;
+  esac
+  previous=$current
+  sleep 0.1
 done
 echo "pids:$pids"
 echo ready
