@@ -54,8 +54,8 @@ async function main() {
   const tools: Tool[] = [
     {
       name: `earshot scan -Pn -p 22,80,443 ${RANGE}`,
+      // The binary as a user runs it (`earshot`): its #! line sets the main thread's heap limits.
       command: (grepable) => [
-        process.execPath,
         join(root, 'dist/cli/main.js'),
         'scan',
         '-q',
