@@ -11,9 +11,16 @@ export interface OutboxRunnerOptions {
   minBackoffMs?: number;
   /** The longest delay between retries (default 60 s). */
   maxBackoffMs?: number;
+  /** How long a stop waits for a delivery in flight before aborting it (default 5 s). */
+  stopGraceMs?: number;
   /** Told of each failed delivery (the event stays queued). */
   onFailure?: (sink: string, error: unknown, attempts: number) => void;
 }
+
+// How long a stop waits for a delivery in flight, by default. Aborting it at once sent the event
+// twice when the receiver had already taken it (it stays queued, and goes again after the next
+// start): a stop in normal operation waits for the answer, up to this long.
+const STOP_GRACE_MS = 5000;
 
 /** Delivers one sink's queue until stopped. */
 export class OutboxRunner {
@@ -22,7 +29,10 @@ export class OutboxRunner {
   readonly #minBackoffMs: number;
   readonly #maxBackoffMs: number;
   readonly #onFailure: OutboxRunnerOptions['onFailure'];
+  readonly #stopGraceMs: number;
+  // Stops the loop and its pauses; a delivery in flight ends on its own signal, a grace later.
   readonly #controller = new AbortController();
+  readonly #delivery = new AbortController();
   readonly #pauses = new WakeablePause(this.#controller.signal);
   #backoffMs = 0;
   /** Resolves when the runner stopped. */
@@ -34,6 +44,7 @@ export class OutboxRunner {
     this.#minBackoffMs = options.minBackoffMs ?? 1000;
     this.#maxBackoffMs = options.maxBackoffMs ?? 60_000;
     this.#onFailure = options.onFailure;
+    this.#stopGraceMs = options.stopGraceMs ?? STOP_GRACE_MS;
     this.done = this.#run();
   }
 
@@ -47,10 +58,18 @@ export class OutboxRunner {
     return this.#backoffMs > 0;
   }
 
-  /** Stops: a delivery in flight is aborted and stays queued. */
-  stop(): Promise<void> {
+  /**
+   * Stops: no new delivery starts; one in flight gets `stopGraceMs` to finish (then it is aborted
+   * and stays queued).
+   */
+  async stop(): Promise<void> {
     this.#controller.abort(new Error('watch stopped'));
-    return this.done;
+    const grace = setTimeout(() => this.#delivery.abort(new Error('watch stopped')), this.#stopGraceMs);
+    try {
+      await this.done;
+    } finally {
+      clearTimeout(grace);
+    }
   }
 
   /** Waits up to `ms` (or until woken when `wakeable`); false once stopped. */
@@ -76,9 +95,9 @@ export class OutboxRunner {
         continue;
       }
       try {
-        await this.sink.deliver(pending.event, signal);
+        await this.sink.deliver(pending.event, this.#delivery.signal);
       } catch (error) {
-        if (signal.aborted) return;
+        if (this.#delivery.signal.aborted) return;
         const attempts = pending.attempts + 1;
         try {
           this.#store.write('recording a failed delivery', () =>
