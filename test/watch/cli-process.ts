@@ -25,9 +25,10 @@ export class WatchProcess {
     });
   }
 
-  /** The events printed so far. */
+  /** The events printed so far: whole lines only (a pipe may deliver the last one in pieces). */
   get events(): EarshotEvent[] {
     return this.stdout
+      .slice(0, this.stdout.lastIndexOf('\n') + 1)
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as EarshotEvent);
