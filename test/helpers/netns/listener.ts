@@ -30,7 +30,10 @@ await Promise.all(
           connection.end();
         });
         server.once('error', reject);
-        server.listen({ host, port, ipv6Only: kind === 'tcp6only' }, () => resolve());
+        // A deep accept queue (the kernel caps it at net.core.somaxconn, 4096): a scan of a /20 whose
+        // every address is this one listener connects faster than a busy test machine lets it
+        // accept, and a full queue drops SYNs, which a scan rightly calls filtered.
+        server.listen({ host, port, ipv6Only: kind === 'tcp6only', backlog: 4096 }, () => resolve());
       }),
   ),
 );
