@@ -16,6 +16,11 @@ export function earshotCommand(
   return [...prefix, process.execPath, earshotBin, ...args] as [string, ...string[]];
 }
 
+/** A prefix for `earshotCommand`: runs the rest after `mounts`, in a mount namespace of its own. */
+export function withOwnMounts(mounts: string): string[] {
+  return ['unshare', '-m', '--propagation', 'private', 'sh', '-c', `${mounts} && exec "$@"`, 'sh'];
+}
+
 /** `earshotCommand` as one shell line, for script(1) and pipelines; the arguments must need no quoting. */
 export function earshotShellLine(args: readonly string[]): string {
   return earshotCommand(args).join(' ');

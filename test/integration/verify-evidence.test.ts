@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { copyFile, readFile, realpath, unlink } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runEarshot, spawnEarshot } from '../helpers/cli.js';
+import { runEarshot, spawnEarshot, withOwnMounts } from '../helpers/cli.js';
 import { skipUnless } from '../helpers/needs.js';
 import { waitForLine, withNetns } from '../helpers/netns/netns.js';
 import { linkNamespaces } from '../helpers/netns/veth.js';
@@ -69,16 +69,7 @@ describe('earshot verify: evidence that does not add up', () => {
         const { code, report } = await verifyIn(
           ns,
           ['-p', '31000-32000'],
-          [
-            'unshare',
-            '-m',
-            '--propagation',
-            'private',
-            'sh',
-            '-c',
-            `mount --bind ${temp.path} /proc/$$/net && exec "$@"`,
-            'sh',
-          ],
+          withOwnMounts(`mount --bind ${temp.path} /proc/$$/net`),
         );
         const hidden = findingsOf(report, 'hidden-listener');
         assert.deepEqual(

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { HistoryReport } from '../../src/model.js';
-import { earshotCommand, runEarshot } from '../helpers/cli.js';
+import { earshotCommand, runEarshot, withOwnMounts } from '../helpers/cli.js';
 import { meets, skipUnless } from '../helpers/needs.js';
 import { waitForLine, withNetns } from '../helpers/netns/netns.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
@@ -22,18 +22,6 @@ before(async () => {
 after(async () => {
   await temp.remove();
 });
-
-// A command prefix: run the rest of the command line after `mounts`, in a mount namespace of its own.
-const withOwnMounts = (mounts: string) => [
-  'unshare',
-  '-m',
-  '--propagation',
-  'private',
-  'sh',
-  '-c',
-  `${mounts} && exec "$@"`,
-  'sh',
-];
 
 const at = (type: string, port: number) => (event: { type: string; port: number | null }) =>
   event.type === type && event.port === port;

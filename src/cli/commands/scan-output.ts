@@ -55,19 +55,34 @@ interface Sink {
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_AFTER_MS = 200;
 
+/** Runs `flush` `after` ms, or at the end of this turn of the event loop; returns its cancel. */
+function scheduleFlush(flush: () => void, after: number | 'turn'): () => void {
+  if (after === 'turn') {
+    const immediate = setImmediate(flush);
+    return () => clearImmediate(immediate);
+  }
+  const timer = setTimeout(flush, after).unref();
+  return () => clearTimeout(timer);
+}
+
 /**
- * Text gathered into writes of FLUSH_BYTES, or written FLUSH_AFTER_MS after it came, whichever is
- * first; `close` writes the rest. A write that fails is reported by the next `write` or by `close`.
+ * Text gathered into writes of FLUSH_BYTES, or written `after` it came (ms, or at the end of the
+ * event loop's turn), whichever is first; `close` writes the rest. A write that fails is reported by
+ * the next `write` or by `close`.
  */
-function batched(flushText: (text: string) => Promise<void>, onClose: () => Promise<void>): Sink {
+function batched(
+  flushText: (text: string) => Promise<void>,
+  onClose: () => Promise<void>,
+  after: number | 'turn' = FLUSH_AFTER_MS,
+): Sink {
   let buffered: string[] = [];
   let size = 0;
-  let timer: NodeJS.Timeout | undefined;
+  let cancel: (() => void) | undefined;
   let writing: Promise<void> = Promise.resolve();
   let failure: { error: unknown } | null = null;
   const flush = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
+    cancel?.();
+    cancel = undefined;
     if (size === 0) return writing;
     const text = buffered.join('');
     buffered = [];
@@ -85,7 +100,7 @@ function batched(flushText: (text: string) => Promise<void>, onClose: () => Prom
       buffered.push(text);
       size += text.length;
       if (size >= FLUSH_BYTES) await flush();
-      else timer ??= setTimeout(flush, FLUSH_AFTER_MS).unref();
+      else cancel ??= scheduleFlush(flush, after);
     },
     async close() {
       await flush();
@@ -168,32 +183,12 @@ export async function openScanOutput(setup: ScanOutputSetup): Promise<ScanOutput
   // stdout gets what one turn of the event loop finished in one write, at the end of that turn (a
   // write per host was a tenth of a /16 scan's main thread). Not later: a longer delay would hold
   // back the EPIPE of a reader that went away (earshot scan | head -1) until after the interrupt
-  // handler is gone.
-  let stdoutPending: string[] = [];
-  let stdoutSize = 0;
-  let stdoutScheduled = false;
-  const flushStdout = () => {
-    stdoutScheduled = false;
-    if (stdoutSize === 0) return;
-    const text = stdoutPending.join('');
-    stdoutPending = [];
-    stdoutSize = 0;
-    setup.print(text);
-  };
-  const stdout: Sink = {
-    async write(chunk) {
-      stdoutPending.push(chunk);
-      stdoutSize += chunk.length;
-      if (stdoutSize >= FLUSH_BYTES) flushStdout();
-      else if (!stdoutScheduled) {
-        stdoutScheduled = true;
-        setImmediate(flushStdout);
-      }
-    },
-    async close() {
-      flushStdout();
-    },
-  };
+  // handler is gone. It stays open for the process: closing it only writes the rest.
+  const stdout = batched(
+    async (text) => setup.print(text),
+    async () => undefined,
+    'turn',
+  );
   const outputs: { format: StreamedFormat; sink: Sink }[] = [];
   try {
     // A format written to stdout ("-oX -") replaces the text there, as --json does.
@@ -225,8 +220,7 @@ export async function openScanOutput(setup: ScanOutputSetup): Promise<ScanOutput
 
   let count = 0;
   const closeAll = async () => {
-    flushStdout();
-    const closing = await Promise.allSettled(opened.map((sink) => sink.close()));
+    const closing = await Promise.allSettled([stdout, ...opened].map((sink) => sink.close()));
     const failed = closing.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
   };

@@ -2,6 +2,7 @@
 // batch at a time, what became of each event written back (delivered, refused for good with the
 // server's reason, a failed attempt), and the verify reports those events name. The push queue
 // decides what to send and when; this reads and writes its queue.
+import { stringifySafeJson } from '../../report/safe-json.js';
 import type { PendingDelivery } from '../../store/outbox.js';
 import type { Store } from '../../store/store.js';
 import type { StoredVerifyRun } from '../../store/verify-runs.js';
@@ -57,4 +58,27 @@ export class AgentOutbox {
   verifyRun(reportId: string): StoredVerifyRun | null {
     return this.#store.read('reading a verify report', () => this.#store.verifyRuns.get(reportId));
   }
+}
+
+/**
+ * The head of `batch` that one push of events carries, and its body: up to `maxBytes` of JSON (the
+ * head always), ending before the next verify event, which opens a batch of its own so that its
+ * report goes just before it. Each event is serialized once, for its size and for the body.
+ */
+export function eventsBody(
+  batch: readonly PendingDelivery[],
+  maxBytes: number,
+): { items: PendingDelivery[]; body: string } {
+  const items: PendingDelivery[] = [];
+  const parts: string[] = [];
+  let bytes = 0;
+  for (const item of batch) {
+    if (items.length > 0 && item.event.type === 'verify') break;
+    const part = stringifySafeJson({ eventId: item.event.id, event: item.event }, 0);
+    bytes += part.length + 1;
+    if (items.length > 0 && bytes > maxBytes) break;
+    items.push(item);
+    parts.push(part);
+  }
+  return { items, body: `{"events":[${parts.join(',')}]}` };
 }

@@ -12,7 +12,7 @@ import { stringifySafeJson } from '../../report/safe-json.js';
 import type { PendingDelivery } from '../../store/outbox.js';
 import type { Store } from '../../store/store.js';
 import { WakeablePause } from '../../watch/wakeable-pause.js';
-import { AgentOutbox } from './agent-outbox.js';
+import { AgentOutbox, eventsBody } from './agent-outbox.js';
 import type { PushClient, PushReply } from './push-client.js';
 import { judgeReply, splitRefusedBatch, tokenError } from './push-replies.js';
 
@@ -181,20 +181,7 @@ export class PushQueue {
       const outcome = await this.#sendVerifyReport(head.event.verify.reportId, head);
       if (outcome !== 'settled') return outcome === 'stop' ? 'stop' : 'next';
     }
-    // A verify event opens a batch of its own, so that its report goes just before it.
-    const maxBytes = this.#options.maxBatchBytes ?? 512 * 1024;
-    const items = [head];
-    let bytes = stringifySafeJson(head.event, 0).length;
-    for (const next of batch.slice(1)) {
-      if (next.event.type === 'verify') break;
-      bytes += stringifySafeJson(next.event, 0).length + 64;
-      if (bytes > maxBytes) break;
-      items.push(next);
-    }
-    const body = stringifySafeJson(
-      { events: items.map((item) => ({ eventId: item.event.id, event: item.event })) },
-      0,
-    );
+    const { items, body } = eventsBody(batch, this.#options.maxBatchBytes ?? 512 * 1024);
     const reply = await this.#post(EVENTS_PATH, body);
     if (reply instanceof Error) return this.#retry(reply.message, head, null);
     const verdict = judgeReply(reply);
